@@ -1,0 +1,191 @@
+package org.streamiso.agent.bootstrap;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.streamiso.socks.Socks5Codec;
+
+/**
+ * The destinations that are connected (and resolved) directly instead of through the SocksPort: the
+ * {@code bypass} agent argument. Entries are CIDR blocks ({@code 127.0.0.0/8}, {@code fd00::/8}), single
+ * addresses, exact host names ({@code localhost}) and domain suffixes ({@code *.internal}).
+ */
+public final class Bypass {
+    /** The default: loopback only. */
+    public static final String LOOPBACK = "127.0.0.0/8+::1+localhost";
+
+    private final List<byte[]> networks = new ArrayList<>();
+    private final List<Integer> prefixLengths = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    private final List<String> suffixes = new ArrayList<>();
+    private final String text;
+
+    private Bypass(String text) {
+        this.text = text;
+    }
+
+    /**
+     * Parses a {@code +}-joined list; {@code none} is the empty list.
+     *
+     * @throws IllegalArgumentException naming the bad entry and the accepted forms
+     */
+    public static Bypass parse(String list) {
+        Bypass b = new Bypass(list);
+        if (list.equals("none")) {
+            return b;
+        }
+        for (String raw : list.split("\\+", -1)) {
+            String entry = raw.trim().toLowerCase(Locale.ROOT);
+            if (entry.isEmpty()) {
+                throw bad(list, "an empty entry");
+            }
+            int slash = entry.indexOf('/');
+            String addressPart = slash < 0 ? entry : entry.substring(0, slash);
+            byte[] address = literal(addressPart);
+            if (address != null) {
+                int max = address.length * 8;
+                int bits = max;
+                if (slash >= 0) {
+                    try {
+                        bits = Integer.parseInt(entry.substring(slash + 1));
+                    } catch (NumberFormatException e) {
+                        bits = -1;
+                    }
+                    if (bits < 0 || bits > max) {
+                        throw bad(list, "prefix length of " + entry + " must be 0-" + max);
+                    }
+                }
+                b.networks.add(address);
+                b.prefixLengths.add(bits);
+            } else if (slash >= 0) {
+                throw bad(list, "\"" + entry + "\" is not a CIDR block");
+            } else if (entry.startsWith("*.") && isHostName(entry.substring(2))) {
+                b.suffixes.add(entry.substring(1));
+            } else if (isHostName(entry)) {
+                b.names.add(entry);
+            } else {
+                throw bad(list, "\"" + entry + "\" is neither an address, a CIDR block nor a host name");
+            }
+        }
+        return b;
+    }
+
+    private static IllegalArgumentException bad(String list, String why) {
+        return new IllegalArgumentException("bypass: \"" + list + "\" (expected: none, or CIDR blocks, addresses, "
+                + "host names and *.domain suffixes joined with '+', e.g. " + LOOPBACK + "; " + why + ")");
+    }
+
+    private static boolean isHostName(String s) {
+        if (s.isEmpty() || s.length() > 253) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Parses an IPv4 or IPv6 literal (brackets allowed) without ever consulting a resolver, or returns null. */
+    public static byte[] literal(String s) {
+        byte[] v4 = Socks5Codec.parseIpv4(s);
+        if (v4 != null) {
+            return v4;
+        }
+        if (s.indexOf(':') >= 0) {
+            try {
+                return Socks5Codec.parseIpv6(s);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** Whether a host name (as the application wrote it) is bypassed. */
+    public boolean matchesName(String host) {
+        if (host == null || host.isEmpty()) {
+            return false;
+        }
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        byte[] literal = literal(h);
+        if (literal != null) {
+            return matchesBytes(literal);
+        }
+        for (String name : names) {
+            if (name.equals(h)) {
+                return true;
+            }
+        }
+        for (String suffix : suffixes) {
+            if (h.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether an address is bypassed by one of the address or CIDR entries. */
+    public boolean matchesAddress(InetAddress address) {
+        byte[] a = address.getAddress();
+        if (matchesBytes(a)) {
+            return true;
+        }
+        // IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address on the wire.
+        if (a.length == 16 && isV4Mapped(a)) {
+            byte[] v4 = {a[12], a[13], a[14], a[15]};
+            return matchesBytes(v4);
+        }
+        return false;
+    }
+
+    private static boolean isV4Mapped(byte[] a) {
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xFF && a[11] == (byte) 0xFF;
+    }
+
+    private boolean matchesBytes(byte[] a) {
+        for (int i = 0; i < networks.size(); i++) {
+            byte[] net = networks.get(i);
+            if (net.length == a.length && prefixMatches(net, a, prefixLengths.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean prefixMatches(byte[] net, byte[] a, int bits) {
+        int full = bits / 8;
+        for (int i = 0; i < full; i++) {
+            if (net[i] != a[i]) {
+                return false;
+            }
+        }
+        int rest = bits % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = (0xFF << (8 - rest)) & 0xFF;
+        return (net[full] & mask) == (a[full] & mask);
+    }
+
+    /** Whether nothing is bypassed. */
+    public boolean isEmpty() {
+        return networks.isEmpty() && names.isEmpty() && suffixes.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

@@ -1,0 +1,108 @@
+package org.streamiso.agent.bootstrap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.SocketAddress;
+import java.net.SocketImpl;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Method handles into the JDK's non-public socket methods that a routed connection needs: a SocketImpl's
+ * protected connect, streams and close, and the NIO channels' poll.
+ *
+ * <p><b>Important:</b> works only after premain opened {@code java.net} and {@code sun.nio.ch} to this
+ * class's module (the bootstrap loader's unnamed module). The handles are looked up on first use, so
+ * an application that never connects pays nothing at start-up.
+ */
+final class JdkAccess {
+    /** poll(2)'s POLLIN and POLLOUT, as sun.nio.ch.Net defines them for this platform. */
+    static final int POLLIN;
+    static final int POLLOUT;
+
+    private static final MethodHandle IMPL_CONNECT;
+    private static final MethodHandle IMPL_INPUT;
+    private static final MethodHandle IMPL_OUTPUT;
+    private static final MethodHandle IMPL_CLOSE;
+    private static final MethodHandle CHANNEL_PARK;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodHandles.Lookup impl = MethodHandles.privateLookupIn(SocketImpl.class, lookup);
+            IMPL_CONNECT = impl.findVirtual(SocketImpl.class, "connect",
+                    MethodType.methodType(void.class, SocketAddress.class, int.class));
+            IMPL_INPUT = impl.findVirtual(SocketImpl.class, "getInputStream", MethodType.methodType(InputStream.class));
+            IMPL_OUTPUT = impl.findVirtual(SocketImpl.class, "getOutputStream",
+                    MethodType.methodType(OutputStream.class));
+            IMPL_CLOSE = impl.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+            Class<?> net = Class.forName("sun.nio.ch.Net", true, null);
+            MethodHandles.Lookup nio = MethodHandles.privateLookupIn(net, lookup);
+            POLLIN = (short) nio.findStaticVarHandle(net, "POLLIN", short.class).get();
+            POLLOUT = (short) nio.findStaticVarHandle(net, "POLLOUT", short.class).get();
+            Class<?> selChImpl = Class.forName("sun.nio.ch.SelChImpl", true, null);
+            CHANNEL_PARK = nio.findVirtual(selChImpl, "park", MethodType.methodType(void.class, int.class, long.class))
+                    .asType(MethodType.methodType(void.class, SocketChannel.class, int.class, long.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("streamiso cannot reach the JDK's socket internals it routes through ("
+                    + e + "); refusing to connect. Is java.base opened to the agent (it must be started with "
+                    + "-javaagent, not attached late)?", e);
+        }
+    }
+
+    private JdkAccess() {
+    }
+
+    static void connect(SocketImpl impl, SocketAddress remote, int millis) throws IOException {
+        try {
+            IMPL_CONNECT.invokeExact(impl, remote, millis);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    static InputStream inputStream(SocketImpl impl) throws IOException {
+        try {
+            return (InputStream) IMPL_INPUT.invokeExact(impl);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    static OutputStream outputStream(SocketImpl impl) throws IOException {
+        try {
+            return (OutputStream) IMPL_OUTPUT.invokeExact(impl);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** Closes quietly: used only on a connection that already failed. */
+    static void closeQuietly(SocketImpl impl) {
+        try {
+            IMPL_CLOSE.invokeExact(impl);
+        } catch (Throwable ignored) {
+            // The connection failed already; the caller throws the reason.
+        }
+    }
+
+    /** Waits until the channel is ready for {@code event} or {@code nanos} passed ({@code Long.MAX_VALUE}: no limit). */
+    static void park(SocketChannel channel, int event, long nanos) throws IOException {
+        try {
+            CHANNEL_PARK.invokeExact(channel, event, nanos == Long.MAX_VALUE ? 0L : nanos);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.streamiso.agent.bootstrap;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.Function;
+import org.streamiso.socks.Socks5AuthMethod;
+import org.streamiso.socks.Socks5Codec;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandResponse;
+import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.socks.Socks5Decoded;
+import org.streamiso.socks.Socks5InitialRequest;
+import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.socks.Socks5PasswordAuthResponse;
+
+/**
+ * The client side of one SOCKS5 CONNECT over an already connected {@link Transport}, and the words for
+ * everything that can go wrong with it.
+ *
+ * <p>The greeting, the RFC 1929 credentials and the request leave in one write: Tor (and proxy-core)
+ * parse pipelined SOCKS messages, and it saves two round trips per connection. Replies are read one by
+ * one, exactly, so nothing after the reply is consumed.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc1928">RFC 1928</a>
+ * @see <a href="https://spec.torproject.org/socks-extensions.html">Tor's SOCKS extensions</a>
+ */
+final class SocksHandshake {
+    private SocksHandshake() {
+    }
+
+    /** The SocksPort closed the connection before the handshake ended. */
+    static final class ClosedDuringHandshake extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedDuringHandshake() {
+            super("the connection closed during the SOCKS handshake");
+        }
+    }
+
+    /** The SocksPort answered something that is not SOCKS5. */
+    static final class ProtocolViolation extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ProtocolViolation(String message) {
+            super(message);
+        }
+    }
+
+    /** The request that carries {@code target}: its name where the application gave one, else its address. */
+    static Socks5CommandRequest connectRequest(InetSocketAddress target) {
+        String host = target.getHostString();
+        if (target.isUnresolved() || Bypass.literal(host) == null) {
+            return Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, host, target.getPort());
+        }
+        InetAddress address = target.getAddress();
+        return Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT, address, target.getPort());
+    }
+
+    /**
+     * Runs the handshake; on success the transport carries the application's bytes to the destination.
+     *
+     * @throws IOException in the words of {@link #describe}: the caller closes the connection
+     */
+    static Socks5CommandResponse connect(Transport transport, Socks5CommandRequest request,
+            Socks5PasswordAuthRequest credentials) throws IOException {
+        Socks5AuthMethod method = credentials == null ? Socks5AuthMethod.NO_AUTH : Socks5AuthMethod.PASSWORD;
+        byte[] greeting = Socks5Codec.encode(new Socks5InitialRequest(List.of(method)));
+        byte[] auth = credentials == null ? new byte[0] : Socks5Codec.encode(credentials);
+        byte[] command = Socks5Codec.encode(request);
+        byte[] all = new byte[greeting.length + auth.length + command.length];
+        System.arraycopy(greeting, 0, all, 0, greeting.length);
+        System.arraycopy(auth, 0, all, greeting.length, auth.length);
+        System.arraycopy(command, 0, all, greeting.length + auth.length, command.length);
+        transport.write(all);
+
+        byte[] buf = new byte[4 + 1 + 255 + 2];
+        Socks5InitialResponse choice = read(transport, buf, Socks5Codec::decodeInitialResponse);
+        if (!choice.authMethod().equals(method)) {
+            throw new ProtocolViolation("it accepts none of the offered authentication methods (offered "
+                    + method + ", answered " + choice.authMethod() + ")");
+        }
+        if (credentials != null) {
+            Socks5PasswordAuthResponse authReply = read(transport, buf, Socks5Codec::decodePasswordAuthResponse);
+            if (!authReply.isSuccess()) {
+                throw new ProtocolViolation("it refused the username/password (RFC 1929 status "
+                        + String.format("0x%02X", authReply.status() & 0xFF) + ")");
+            }
+        }
+        return read(transport, buf, Socks5Codec::decodeCommandResponse);
+    }
+
+    private static <T> T read(Transport transport, byte[] buf, Function<ByteBuffer, Socks5Decoded<T>> decoder)
+            throws IOException {
+        int have = 0;
+        while (true) {
+            Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(buf, 0, have));
+            if (d.isDone()) {
+                return d.message();
+            }
+            if (d.isFailed()) {
+                throw new ProtocolViolation("it does not speak SOCKS5: " + d.failure());
+            }
+            transport.readFully(buf, have, d.bytesNeeded() - have);
+            have = d.bytesNeeded();
+        }
+    }
+
+    // ---- words ------------------------------------------------------------------------------------
+
+    /** For a failure to reach the SocksPort itself: what happened, what was done, what to check. */
+    static IOException proxyUnreachable(AgentConfig config, IOException cause) {
+        String port = config.socksPortText();
+        IOException e;
+        if (cause instanceof SocketTimeoutException) {
+            e = new SocketTimeoutException("Tor SocksPort " + port + " did not accept the connection in time; "
+                    + "nothing was sent to the destination. Is tor running with SocksPort "
+                    + config.socksPort().getPort() + "?");
+        } else {
+            e = new ConnectException("Tor SocksPort " + port + " refused the connection (" + cause.getMessage()
+                    + "); nothing was sent to the destination. Is tor running with SocksPort "
+                    + config.socksPort().getPort() + "?");
+        }
+        e.initCause(cause);
+        return e;
+    }
+
+    /** For a failure during the handshake: the destination was not reached, and the connection is closed. */
+    static IOException handshakeFailed(AgentConfig config, IOException cause) {
+        String port = config.socksPortText();
+        IOException e;
+        if (cause instanceof SocketTimeoutException) {
+            e = new SocketTimeoutException("Tor SocksPort " + port + " did not answer the SOCKS handshake in time; "
+                    + "the connection was closed. Check that tor has bootstrapped (its log says "
+                    + "\"Bootstrapped 100%\").");
+        } else if (cause instanceof ClosedDuringHandshake) {
+            e = new ConnectException("Tor SocksPort " + port + " closed the connection during the SOCKS handshake; "
+                    + "nothing was sent to the destination. Check tor's log for the reason.");
+        } else if (cause instanceof ProtocolViolation) {
+            e = new ConnectException("Tor SocksPort " + port + " is not a usable SOCKS5 server: " + cause.getMessage()
+                    + "; the connection was closed. Is " + port + " a Tor SocksPort (not an HTTP or ControlPort)?");
+        } else {
+            e = new ConnectException("Tor SocksPort " + port + " failed during the SOCKS handshake ("
+                    + cause.getMessage() + "); the connection was closed. Check tor's log.");
+        }
+        e.initCause(cause);
+        return e;
+    }
+
+    /** For a SOCKS failure reply: Tor could not reach the destination. */
+    static IOException refused(AgentConfig config, Socks5CommandRequest request, Socks5CommandResponse reply) {
+        return new ConnectException("Tor SocksPort " + config.socksPortText() + " could not connect to "
+                + Log.scrub(request.dstAddr()) + ":" + request.dstPort() + ": " + reply.status()
+                + "; the connection was closed. Check the name and port, and that tor can build circuits.");
+    }
+}

@@ -1,0 +1,136 @@
+package org.streamiso.agent.bootstrap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The bytes of one SOCKS handshake, over whichever kind of connection the application opened. Reads
+ * never ask for more than the handshake needs, so no reply byte is left for the application to see.
+ */
+interface Transport {
+
+    /** Writes all of {@code bytes}. */
+    void write(byte[] bytes) throws IOException;
+
+    /** Reads exactly {@code length} bytes into {@code into} at {@code offset}, or throws. */
+    void readFully(byte[] into, int offset, int length) throws IOException;
+
+    /** Over a socket's streams (java.net.Socket's implementations and the channel socket adaptor). */
+    static Transport of(InputStream in, OutputStream out) {
+        return new Transport() {
+            @Override
+            public void write(byte[] bytes) throws IOException {
+                out.write(bytes);
+                out.flush();
+            }
+
+            @Override
+            public void readFully(byte[] into, int offset, int length) throws IOException {
+                while (length > 0) {
+                    int n = in.read(into, offset, length);
+                    if (n < 0) {
+                        throw new SocksHandshake.ClosedDuringHandshake();
+                    }
+                    offset += n;
+                    length -= n;
+                }
+            }
+        };
+    }
+
+    /**
+     * Over a SocketChannel. A non-blocking channel waits for readiness with the JDK's own poll (or, on
+     * a virtual thread, its poller), until {@code deadlineNanos} of {@link System#nanoTime()}.
+     */
+    static Transport of(SocketChannel channel, long deadlineNanos) {
+        return new Transport() {
+            @Override
+            public void write(byte[] bytes) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    if (channel.write(buf) == 0) {
+                        JdkAccess.park(channel, JdkAccess.POLLOUT, remaining(deadlineNanos));
+                    }
+                }
+            }
+
+            @Override
+            public void readFully(byte[] into, int offset, int length) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(into, offset, length);
+                while (buf.hasRemaining()) {
+                    int n = channel.read(buf);
+                    if (n < 0) {
+                        throw new SocksHandshake.ClosedDuringHandshake();
+                    }
+                    if (n == 0) {
+                        JdkAccess.park(channel, JdkAccess.POLLIN, remaining(deadlineNanos));
+                    }
+                }
+            }
+        };
+    }
+
+    /** Over an AsynchronousSocketChannel, waiting on each operation's future until the deadline. */
+    static Transport of(AsynchronousSocketChannel channel, long deadlineNanos) {
+        return new Transport() {
+            @Override
+            public void write(byte[] bytes) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    await(channel.write(buf), deadlineNanos);
+                }
+            }
+
+            @Override
+            public void readFully(byte[] into, int offset, int length) throws IOException {
+                ByteBuffer buf = ByteBuffer.wrap(into, offset, length);
+                while (buf.hasRemaining()) {
+                    if (await(channel.read(buf), deadlineNanos) < 0) {
+                        throw new SocksHandshake.ClosedDuringHandshake();
+                    }
+                }
+            }
+        };
+    }
+
+    /** Waits for an asynchronous channel operation until the deadline, unwrapping its IOException. */
+    static <T> T await(Future<T> future, long deadlineNanos) throws IOException {
+        try {
+            return future.get(remaining(deadlineNanos), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException) {
+                throw (IOException) cause;
+            }
+            throw new IOException(cause);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new SocketTimeoutException("timed out");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new java.io.InterruptedIOException("interrupted");
+        }
+    }
+
+    /** Nanoseconds left until the deadline, or throws SocketTimeoutException; {@code Long.MAX_VALUE} means none. */
+    static long remaining(long deadlineNanos) throws SocketTimeoutException {
+        if (deadlineNanos == Long.MAX_VALUE) {
+            return Long.MAX_VALUE;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            throw new SocketTimeoutException("timed out");
+        }
+        return left;
+    }
+}

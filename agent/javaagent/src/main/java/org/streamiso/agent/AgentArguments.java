@@ -1,0 +1,136 @@
+package org.streamiso.agent;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.streamiso.agent.bootstrap.AgentConfig;
+import org.streamiso.agent.bootstrap.Bypass;
+import org.streamiso.agent.bootstrap.Log;
+
+/**
+ * Parses the agent arguments ({@code -javaagent:streamiso.jar=port=9150,log=info}) and the optional
+ * {@code config=FILE}, which holds the same keys one per line; arguments on the command line win over
+ * the file. Every mistake is an IllegalArgumentException in the form {@code key: "value" (expected: ...)}.
+ */
+public final class AgentArguments {
+    /** The keys, in the order the README's table lists them. */
+    public static final List<String> KEYS = List.of("port", "host", "bypass", "log", "safe-logging", "config");
+
+    static final int DEFAULT_PORT = 9050;
+    static final String DEFAULT_HOST = "127.0.0.1";
+
+    private AgentArguments() {
+    }
+
+    /** Parses the argument string given after {@code =} in {@code -javaagent:streamiso.jar=...}; null means none. */
+    public static AgentConfig parse(String arguments) {
+        Map<String, String> values = split(arguments == null ? "" : arguments, ",", "the agent arguments");
+        String file = values.remove("config");
+        if (file != null) {
+            Map<String, String> fromFile = readFile(file);
+            fromFile.putAll(values);
+            values = fromFile;
+        }
+        int port = port(values.getOrDefault("port", Integer.toString(DEFAULT_PORT)));
+        InetAddress host = host(values.getOrDefault("host", DEFAULT_HOST));
+        Bypass bypass = Bypass.parse(values.getOrDefault("bypass", Bypass.LOOPBACK));
+        Log.Level log = logLevel(values.getOrDefault("log", "warn"));
+        boolean safeLogging = safeLogging(values.getOrDefault("safe-logging", "1"));
+        return new AgentConfig(new InetSocketAddress(host, port), bypass, log, safeLogging, null);
+    }
+
+    private static Map<String, String> split(String text, String separator, String where) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (text.isBlank()) {
+            return values;
+        }
+        for (String pair : text.split(separator, -1)) {
+            String trimmed = pair.trim();
+            if (separator.equals("\n") && (trimmed.isEmpty() || trimmed.startsWith("#"))) {
+                continue;
+            }
+            int eq = trimmed.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("\"" + trimmed + "\": not key=value in " + where
+                        + " (expected: key=value pairs, e.g. port=9050,log=info)");
+            }
+            String key = trimmed.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+            String value = trimmed.substring(eq + 1).trim();
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException(key + ": \"" + value + "\" is not an argument of streamiso"
+                        + " (expected one of: " + String.join(", ", KEYS) + ")");
+            }
+            if (values.put(key, value) != null) {
+                throw new IllegalArgumentException(key + ": given twice in " + where + " (expected: once)");
+            }
+        }
+        return values;
+    }
+
+    private static Map<String, String> readFile(String file) {
+        String text;
+        try {
+            text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("config: \"" + file + "\" (expected: a readable file of key=value lines; "
+                    + e + ")");
+        }
+        Map<String, String> values = split(text, "\n", "config file " + file);
+        if (values.containsKey("config")) {
+            throw new IllegalArgumentException("config: \"" + values.get("config") + "\" inside config file " + file
+                    + " (expected: only on the command line)");
+        }
+        return values;
+    }
+
+    private static int port(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the accepted range.
+        }
+        throw new IllegalArgumentException("port: \"" + value + "\" (expected: 1-65535)");
+    }
+
+    private static InetAddress host(String value) {
+        byte[] address = Bypass.literal(value.equalsIgnoreCase("localhost") ? "127.0.0.1" : value);
+        if (address != null) {
+            try {
+                return InetAddress.getByAddress(address);
+            } catch (UnknownHostException e) {
+                // Not reached for 4 or 16 bytes; reported below.
+            }
+        }
+        throw new IllegalArgumentException("host: \"" + value + "\" (expected: an IP address literal or localhost; "
+                + "a name would need a DNS lookup outside Tor)");
+    }
+
+    private static Log.Level logLevel(String value) {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "warn": return Log.Level.WARN;
+            case "info": return Log.Level.INFO;
+            case "debug": return Log.Level.DEBUG;
+            default: throw new IllegalArgumentException("log: \"" + value + "\" (expected: warn, info or debug)");
+        }
+    }
+
+    private static boolean safeLogging(String value) {
+        switch (value) {
+            case "1": return true;
+            case "0": return false;
+            default: throw new IllegalArgumentException("safe-logging: \"" + value
+                    + "\" (expected: 1 to print destinations as [scrubbed], or 0 to print them)");
+        }
+    }
+}

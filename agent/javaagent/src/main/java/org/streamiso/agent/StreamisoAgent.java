@@ -1,0 +1,133 @@
+package org.streamiso.agent;
+
+import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.jar.JarFile;
+import org.streamiso.agent.bootstrap.AgentConfig;
+import org.streamiso.agent.bootstrap.Hooks;
+import org.streamiso.agent.bootstrap.Log;
+import org.streamiso.agent.bootstrap.ResolverGuard;
+import org.streamiso.agent.instrument.HookPoint;
+import org.streamiso.agent.instrument.JdkTransformer;
+import org.streamiso.agent.instrument.socket.NetInstrumentation;
+import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
+import org.streamiso.agent.instrument.socket.SocketImplInstrumentation;
+
+/**
+ * The agent's entry point: checks the arguments, opens the JDK's socket packages to the hooks, puts the
+ * resolver guard in place and rewrites the JDK's connect methods.
+ *
+ * <p><b>Important:</b> fail closed. Any problem here (a bad argument, a JDK method that is not where it
+ * is expected) stops the JVM before {@code main}: a JVM that does not start beats one that leaks.
+ */
+public final class StreamisoAgent {
+    private StreamisoAgent() {
+    }
+
+    /** {@code -javaagent:streamiso.jar=ARGS}. */
+    public static void premain(String arguments, Instrumentation inst) {
+        try {
+            start(arguments, inst);
+        } catch (RuntimeException e) {
+            System.err.println("streamiso: " + e.getMessage() + System.lineSeparator()
+                    + "streamiso: the JVM is stopped so that nothing connects outside Tor.");
+            System.err.flush();
+            Runtime.getRuntime().halt(2);
+        }
+    }
+
+    /**
+     * Loading into a running JVM: connections opened before it are not affected. A bad argument makes the
+     * attach fail with the same message.
+     */
+    public static void agentmain(String arguments, Instrumentation inst) {
+        start(arguments, inst);
+        Log.warn("attached to a running JVM: connections opened before now were not routed.");
+    }
+
+    static void start(String arguments, Instrumentation inst) {
+        ensureOnBootClassPath(inst);
+        AgentConfig config = AgentArguments.parse(arguments);
+        Module hooks = Hooks.class.getModule();
+        inst.redefineModule(Object.class.getModule(), Set.of(hooks), Map.of(),
+                Map.of("java.net", Set.of(hooks), "sun.nio.ch", Set.of(hooks)), Set.of(), Map.of());
+        Hooks.install(config);
+        ResolverGuard.install(Hooks.router());
+
+        List<HookPoint> points = new ArrayList<>();
+        points.addAll(SocketImplInstrumentation.hookPoints());
+        points.addAll(SocketChannelInstrumentation.hookPoints());
+        points.addAll(NetInstrumentation.hookPoints());
+        JdkTransformer transformer = new JdkTransformer(points);
+        inst.addTransformer(transformer, true);
+        rewriteNow(inst, transformer);
+        Log.info("routing every TCP connection through SocksPort " + config.socksPortText() + "; bypass: "
+                + config.bypass());
+    }
+
+    /**
+     * Loads (without initialising) each JDK class that holds a hook point, or retransforms it if it is
+     * loaded already, and checks that every hook went in. Classes missing from this JDK (the JDK 17
+     * legacy socket implementation on 18+) are skipped.
+     */
+    private static void rewriteNow(Instrumentation inst, JdkTransformer transformer) {
+        List<Class<?>> loaded = new ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (c.getClassLoader() == null && transformer.classNames().contains(c.getName().replace('.', '/'))) {
+                loaded.add(c);
+            }
+        }
+        if (!loaded.isEmpty()) {
+            try {
+                inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+            } catch (UnmodifiableClassException e) {
+                throw new IllegalStateException("cannot rewrite " + e.getMessage() + " (" + e + ")", e);
+            }
+        }
+        for (String internalName : transformer.classNames()) {
+            Class<?> c;
+            try {
+                c = Class.forName(internalName.replace('/', '.'), false, null);
+            } catch (ClassNotFoundException e) {
+                if (internalName.equals("java/net/AbstractPlainSocketImpl") && Runtime.version().feature() >= 18) {
+                    continue;
+                }
+                throw new IllegalStateException(internalName.replace('/', '.') + " is missing from this JDK ("
+                        + System.getProperty("java.version") + "); streamiso supports JDK 17 to 25 on Linux", e);
+            }
+            Throwable failure = transformer.failureOf(internalName);
+            for (HookPoint p : transformer.pointsOf(internalName)) {
+                if (failure != null || !transformer.isApplied(p)) {
+                    throw new IllegalStateException("cannot hook " + p.displayName() + p.descriptor() + " in "
+                            + c.getName() + " of JDK " + System.getProperty("java.version")
+                            + (failure == null ? ": the method is not there" : ": " + failure)
+                            + "; streamiso supports JDK 17 to 25", failure);
+                }
+            }
+        }
+    }
+
+    /**
+     * The manifest's Boot-Class-Path names {@code streamiso.jar} next to the agent jar, and then every class
+     * of the agent, this one included, is a bootstrap class. Under another file name that does not take
+     * effect, so the jar is appended to the bootstrap search path here instead, before any class of the
+     * bootstrap part is loaded (the JDK then prints a class-sharing warning).
+     */
+    private static void ensureOnBootClassPath(Instrumentation inst) {
+        if (StreamisoAgent.class.getClassLoader() == null) {
+            return;
+        }
+        try {
+            String jar = java.nio.file.Path.of(StreamisoAgent.class.getProtectionDomain().getCodeSource().getLocation()
+                    .toURI()).toString();
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
+        } catch (java.io.IOException | java.net.URISyntaxException | RuntimeException e) {
+            throw new IllegalStateException("the agent jar is not on the bootstrap class path and cannot be added ("
+                    + e + "); nothing was instrumented. Name the jar streamiso.jar, as its manifest expects.", e);
+        }
+    }
+}

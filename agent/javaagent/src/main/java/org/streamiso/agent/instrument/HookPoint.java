@@ -1,0 +1,52 @@
+package org.streamiso.agent.instrument;
+
+import net.bytebuddy.jar.asm.Type;
+
+/**
+ * One JDK method that gets a call to {@code org.streamiso.agent.bootstrap.Hooks} at its entry, and what
+ * the injected code does with the hook's answer.
+ *
+ * @param className  the JDK class, in internal form ({@code sun/nio/ch/NioSocketImpl})
+ * @param methodName the method
+ * @param descriptor the method's descriptor
+ * @param hookName   the static method of Hooks to call
+ * @param hookDescriptor its descriptor
+ * @param slots      the local variable slots passed to the hook, in order (0 is {@code this} of an instance method)
+ * @param kind       what the injected code does with the hook's result
+ */
+public record HookPoint(String className, String methodName, String descriptor, String hookName,
+        String hookDescriptor, int[] slots, Kind kind) {
+
+    /** The internal name of the class that every hook lives in. */
+    public static final String HOOKS = "org/streamiso/agent/bootstrap/Hooks";
+
+    /** What the injected code does with the hook's result. */
+    public enum Kind {
+        /** The hook returns nothing and may throw: a guard. */
+        CALL,
+        /** The hook returns true when it made the connection itself; the method then returns (true, if boolean). */
+        SKIP_IF_TRUE,
+        /** The hook returns null to let the method run, or the method's result. */
+        RETURN_IF_NONNULL
+    }
+
+    public HookPoint {
+        if (Type.getReturnType(hookDescriptor).getSort() != expectedHookReturn(kind, descriptor)) {
+            throw new IllegalArgumentException("hookDescriptor: " + hookDescriptor + " (expected: a return type that fits "
+                    + kind + ")");
+        }
+    }
+
+    private static int expectedHookReturn(Kind kind, String descriptor) {
+        switch (kind) {
+            case CALL: return Type.VOID;
+            case SKIP_IF_TRUE: return Type.BOOLEAN;
+            default: return Type.getReturnType(descriptor).getSort();
+        }
+    }
+
+    /** A short name for messages: {@code sun.nio.ch.NioSocketImpl#connect}. */
+    public String displayName() {
+        return className.replace('/', '.') + "#" + methodName;
+    }
+}
