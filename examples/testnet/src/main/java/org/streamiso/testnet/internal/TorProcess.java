@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One running tor of the private network: its process and the log it writes to {@code tor.log}.
+ * One running tor of the private network: its process and its log file.
  *
  * <p>tor runs in the foreground ({@code RunAsDaemon 0}) so that {@link #stop()} reaches the process
  * that holds the ports; its notice log goes to stdout, which is redirected to the log file, so even

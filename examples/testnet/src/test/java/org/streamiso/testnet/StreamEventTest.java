@@ -1,0 +1,50 @@
+package org.streamiso.testnet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class StreamEventTest {
+
+    @Test
+    void parsesSucceededEventWithKeywords() {
+        StreamEvent event = StreamEvent.parse("650 STREAM 40 SUCCEEDED 17 127.0.0.1:45679 "
+                + "CLIENT_PROTOCOL=SOCKS5 NYM_EPOCH=0 SESSION_GROUP=-4");
+
+        assertEquals("40", event.streamId());
+        assertEquals(StreamEvent.SUCCEEDED, event.status());
+        assertEquals("17", event.circuitId());
+        assertEquals("127.0.0.1", event.targetHost());
+        assertEquals(45679, event.targetPort());
+        assertEquals("-4", event.keywords().get("SESSION_GROUP"));
+    }
+
+    @Test
+    void keepsRemoteReasonOfFailedStream() {
+        StreamEvent event = StreamEvent.parse("650 STREAM 39 FAILED 17 nowhere.streamiso.test:45678 "
+                + "REASON=END REMOTE_REASON=RESOLVEFAILED");
+
+        assertEquals(StreamEvent.FAILED, event.status());
+        assertEquals("nowhere.streamiso.test", event.targetHost());
+        assertEquals("RESOLVEFAILED", event.keywords().get("REMOTE_REASON"));
+    }
+
+    @Test
+    void unquotesQuotedKeywordValues() {
+        StreamEvent event = StreamEvent.parse("650 STREAM 1 NEW 0 web.streamiso.test:80 SOCKS_USERNAME=\"alice\"");
+
+        assertEquals("alice", event.keywords().get("SOCKS_USERNAME"));
+    }
+
+    @Test
+    void targetWithoutPortHasPortMinusOne() {
+        assertEquals(-1, StreamEvent.parse("650 STREAM 2 NEWRESOLVE 0 web.streamiso.test").targetPort());
+    }
+
+    @Test
+    void rejectsLineThatIsNotAStreamEvent() {
+        assertThrows(IllegalArgumentException.class, () -> StreamEvent.parse("650 CIRC 1 BUILT"));
+        assertThrows(IllegalArgumentException.class, () -> StreamEvent.parse("650 STREAM 1 NEW"));
+    }
+}
