@@ -1,0 +1,66 @@
+package org.streamiso.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad agent arguments stop the JVM before main, with a message naming the argument and what is accepted. */
+class AgentArgumentsForkedTest {
+
+    /** A main that must never run when the arguments are bad. */
+    public static final class Hello {
+        public static void main(String[] args) {
+            System.out.println("main ran");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "port=90500|port: \"90500\" (expected: 1-65535)",
+        "port=x|port: \"x\" (expected: 1-65535)",
+        "host=tor.example|host: \"tor.example\" (expected: an IP address literal or localhost",
+        "log=verbose|log: \"verbose\" (expected: warn, info or debug)",
+        "bypass=10.0.0.0/33|bypass: \"10.0.0.0/33\" (expected: none, or CIDR blocks",
+        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, log",
+        "safe-logging=yes|safe-logging: \"yes\" (expected: 1",
+        "port|\"port\": not key=value",
+    })
+    void stopsTheJvmBeforeMain(String arguments, String message) throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run(arguments, List.of(), Hello.class);
+        assertEquals(2, r.exitCode(), r.toString());
+        assertFalse(r.stdout().contains("main ran"), r.toString());
+        assertTrue(r.stderr().contains("streamiso: " + message), r.toString());
+        assertTrue(r.stderr().contains("the JVM is stopped so that nothing connects outside Tor"), r.toString());
+    }
+
+    @Test
+    void readsTheSameKeysFromAConfigFile(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("streamiso.conf");
+        Files.writeString(config, "# the per-application SocksPort\nport=9159\n\nlog=info\n");
+        ForkedJvm.Result r = ForkedJvm.run("config=" + config, List.of(), Hello.class);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.stdout().contains("main ran"), r.toString());
+        assertTrue(r.stderr().contains("SocksPort 127.0.0.1:9159"), r.toString());
+
+        Files.writeString(config, "port=0\n");
+        ForkedJvm.Result bad = ForkedJvm.run("config=" + config, List.of(), Hello.class);
+        assertEquals(2, bad.exitCode(), bad.toString());
+        assertTrue(bad.stderr().contains("port: \"0\" (expected: 1-65535)"), bad.toString());
+    }
+
+    @Test
+    void startsQuietlyWithDefaults() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run("", List.of(), Hello.class);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals("main ran\n", r.stdout());
+        assertEquals("", r.stderr(), "the default log level prints nothing on a clean start");
+    }
+}

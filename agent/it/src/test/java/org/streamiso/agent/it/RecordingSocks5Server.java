@@ -1,0 +1,136 @@
+package org.streamiso.agent.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import org.streamiso.socks.Socks5AuthMethod;
+import org.streamiso.socks.Socks5Codec;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandResponse;
+import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.socks.Socks5Decoded;
+import org.streamiso.socks.Socks5InitialRequest;
+import org.streamiso.socks.Socks5InitialResponse;
+
+/**
+ * An in-process SOCKS5 server on loopback that records what it was asked (a name, not an address) and
+ * then, like Tor with MapAddress, relays every CONNECT to one local destination; or answers a failure.
+ */
+final class RecordingSocks5Server implements AutoCloseable {
+    private final ServerSocket server;
+    private final List<Socks5CommandRequest> requests = new CopyOnWriteArrayList<>();
+    private final Function<Socks5CommandRequest, InetSocketAddress> destinations;
+    private volatile Socks5CommandStatus answer = Socks5CommandStatus.SUCCESS;
+
+    RecordingSocks5Server(Function<Socks5CommandRequest, InetSocketAddress> destinations) throws IOException {
+        this.destinations = destinations;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(this::acceptLoop, "socks5-test-server");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    List<Socks5CommandRequest> requests() {
+        return requests;
+    }
+
+    /** Makes every later CONNECT fail with this reply. */
+    void answer(Socks5CommandStatus status) {
+        answer = status;
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                Thread t = new Thread(() -> serve(s), "socks5-test-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            client.setSoTimeout(30_000);
+            InputStream in = client.getInputStream();
+            OutputStream out = client.getOutputStream();
+            Socks5InitialRequest greeting = read(in, Socks5Codec::decodeInitialRequest);
+            if (!greeting.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
+                out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED)));
+                return;
+            }
+            out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
+            Socks5CommandRequest request = read(in, Socks5Codec::decodeCommandRequest);
+            requests.add(request);
+            Socks5CommandStatus status = answer;
+            if (!status.isSuccess()) {
+                out.write(Socks5Codec.encode(Socks5CommandResponse.of(status)));
+                return;
+            }
+            try (Socket upstream = new Socket()) {
+                try {
+                    upstream.connect(destinations.apply(request), 5000);
+                } catch (IOException e) {
+                    out.write(Socks5Codec.encode(Socks5CommandResponse.of(Socks5CommandStatus.CONNECTION_REFUSED)));
+                    return;
+                }
+                out.write(Socks5Codec.encode(Socks5CommandResponse.of(Socks5CommandStatus.SUCCESS)));
+                out.flush();
+                Thread up = new Thread(() -> copy(in, upstream), "socks5-test-up");
+                up.setDaemon(true);
+                up.start();
+                copy(upstream.getInputStream(), client);
+            }
+        } catch (IOException e) {
+            // The client went away; nothing to record.
+        }
+    }
+
+    private static void copy(InputStream in, Socket to) {
+        try {
+            in.transferTo(to.getOutputStream());
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // Either side closed.
+        }
+    }
+
+    private static <T> T read(InputStream in, Function<ByteBuffer, Socks5Decoded<T>> decoder) throws IOException {
+        byte[] buf = new byte[600];
+        int have = 0;
+        while (true) {
+            Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(buf, 0, have));
+            if (d.isDone()) {
+                return d.message();
+            }
+            if (d.isFailed()) {
+                throw new IOException(d.failure());
+            }
+            int n = in.read(buf, have, d.bytesNeeded() - have);
+            if (n < 0) {
+                throw new IOException("closed");
+            }
+            have += n;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
