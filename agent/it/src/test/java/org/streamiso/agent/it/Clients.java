@@ -31,14 +31,14 @@ import java.util.concurrent.TimeUnit;
  * An unmodified application for the forked-JVM tests: fetches {@code http://HOST:PORT/PATH} over one of
  * the JDK's TCP paths and prints {@code OK <first line of the body>} or {@code EXC <exception>}.
  *
- * <p>Usage: {@code Clients PATH HOST PORT}; {@code Clients list} prints the paths this JDK has.
+ * <p>Usage: {@code Clients PATH HOST PORT}; PATH {@code all} runs every path in one JVM, one line each.
  */
 public final class Clients {
     /** Every TCP path of the JDK that the agent must route; the virtual-thread ones need JDK 21+. */
-    public static final List<String> PATHS = List.of("socket", "socket-no-proxy", "socket-impl-factory",
-            "url-connection", "url-open-stream", "channel-blocking", "channel-non-blocking", "channel-adaptor",
-            "async-future", "async-handler", "http-client-sync", "http-client-async", "virtual-thread-socket",
-            "virtual-thread-channel");
+    public static final List<String> PATHS = List.of("socket", "socket-no-proxy", "url-connection",
+            "url-open-stream", "channel-blocking", "channel-non-blocking", "channel-adaptor", "async-future",
+            "async-handler", "http-client-sync", "http-client-async", "virtual-thread-socket",
+            "virtual-thread-channel", "socket-impl-factory");
 
     private Clients() {
     }
@@ -47,6 +47,20 @@ public final class Clients {
         String path = args[0];
         String host = args[1];
         int port = Integer.parseInt(args[2]);
+        if (path.equals("all")) {
+            // Every path in one JVM, for the syscall trace; the SocketImplFactory stays set, so it goes last.
+            for (String p : PATHS) {
+                if (!p.startsWith("virtual-thread") || Runtime.version().feature() >= 21) {
+                    System.out.print(p + ": ");
+                    run(p, host, port);
+                }
+            }
+            return;
+        }
+        run(path, host, port);
+    }
+
+    private static void run(String path, String host, int port) {
         try {
             String body = fetch(path, host, port);
             System.out.println("OK " + firstLine(body));
@@ -171,7 +185,7 @@ public final class Clients {
                 result.completeExceptionally(t);
             }
         };
-        Thread t = (Thread) builder.getClass().getMethod("start", Runnable.class).invoke(builder, r);
+        Thread t = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class).invoke(builder, r);
         try {
             return result.get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
