@@ -1,0 +1,70 @@
+package org.streamiso.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.agent.bootstrap.AgentConfig;
+import org.streamiso.agent.bootstrap.Log;
+
+class AgentArgumentsTest {
+
+    @Test
+    void defaultsToTorsSocksPortOnLoopbackWithLoopbackBypassed() {
+        AgentConfig c = AgentArguments.parse(null);
+        assertEquals("127.0.0.1:9050", c.socksPortText());
+        assertEquals("127.0.0.0/8+::1+localhost", c.bypass().toString());
+        assertEquals(Log.Level.WARN, c.logLevel());
+        assertTrue(c.safeLogging());
+        assertEquals(c.toString(), AgentArguments.parse("").toString());
+    }
+
+    @Test
+    void readsEveryKey() {
+        AgentConfig c = AgentArguments.parse("port=9159, host=::1 ,bypass=none,log=DEBUG,safe-logging=0");
+        assertEquals("[0:0:0:0:0:0:0:1]:9159", c.socksPortText());
+        assertTrue(c.bypass().isEmpty());
+        assertEquals(Log.Level.DEBUG, c.logLevel());
+        assertFalse(c.safeLogging());
+        assertEquals("127.0.0.1:9050", AgentArguments.parse("host=localhost").socksPortText());
+    }
+
+    @Test
+    void letsTheCommandLineWinOverTheConfigFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("agent.conf");
+        Files.writeString(file, "# comment\nport=9169\nlog=info\n\n");
+        AgentConfig c = AgentArguments.parse("config=" + file + ",port=9189");
+        assertEquals(9189, c.socksPort().getPort());
+        assertEquals(Log.Level.INFO, c.logLevel());
+    }
+
+    @Test
+    void refusesAConfigFileThatNamesAnother(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("agent.conf");
+        Files.writeString(file, "config=/etc/other\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentArguments.parse("config=" + file));
+        assertTrue(e.getMessage().contains("(expected: only on the command line)"), e.getMessage());
+    }
+
+    @Test
+    void namesTheArgumentTheValueAndWhatIsAccepted() {
+        assertEquals("port: \"0\" (expected: 1-65535)", message("port=0"));
+        assertEquals("port: \"65536\" (expected: 1-65535)", message("port=65536"));
+        assertEquals("log: \"trace\" (expected: warn, info or debug)", message("log=trace"));
+        assertEquals("port: given twice in the agent arguments (expected: once)", message("port=1,port=2"));
+        assertTrue(message("host=1.2.3").startsWith("host: \"1.2.3\" (expected: an IP address literal or localhost"));
+        assertTrue(message("config=/nonexistent/streamiso.conf").startsWith(
+                "config: \"/nonexistent/streamiso.conf\" (expected: a readable file"));
+        assertTrue(message("user=x").startsWith("user: \"x\" is not an argument of streamiso (expected one of: port"));
+    }
+
+    private static String message(String arguments) {
+        return assertThrows(IllegalArgumentException.class, () -> AgentArguments.parse(arguments)).getMessage();
+    }
+}

@@ -1,0 +1,34 @@
+package org.streamiso.proxy.internal;
+
+/**
+ * Prints destinations and isolation keys as {@code [scrubbed]} unless unsafe logging is on (Arti's safelog).
+ *
+ * <p>Upstream addresses (Tor's own SocksPort and ControlPort) are configuration, not secrets, and are printed as
+ * they are.
+ */
+public final class Safelog {
+    public static final String SCRUBBED = "[scrubbed]";
+
+    private final boolean unsafe;
+
+    public Safelog(boolean unsafe) {
+        this.unsafe = unsafe;
+    }
+
+    public boolean isUnsafe() {
+        return unsafe;
+    }
+
+    /** A destination, {@code host:port}, or {@code [scrubbed]}. */
+    public String destination(String host, int port) {
+        if (!unsafe) {
+            return SCRUBBED;
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** An isolation key or anything derived from one, or {@code [scrubbed]}. */
+    public String key(String key) {
+        return unsafe ? key : SCRUBBED;
+    }
+}
