@@ -3,17 +3,13 @@ package org.streamiso.socks;
 /**
  * The ATYP of a SOCKS5 address (RFC 1928 section 5); {@link #valueOf(byte)} keeps unknown codes.
  */
-public final class Socks5AddressType {
+public final class Socks5AddressType extends Socks5ByteCode {
     public static final Socks5AddressType IPV4 = new Socks5AddressType((byte) 0x01, "IPv4");
     public static final Socks5AddressType DOMAIN = new Socks5AddressType((byte) 0x03, "DOMAINNAME");
     public static final Socks5AddressType IPV6 = new Socks5AddressType((byte) 0x04, "IPv6");
 
-    private final byte byteValue;
-    private final String name;
-
     private Socks5AddressType(byte byteValue, String name) {
-        this.byteValue = byteValue;
-        this.name = name;
+        super(byteValue, name);
     }
 
     /** Returns the constant for {@code b}, or a new value that keeps an unknown code. */
@@ -24,24 +20,5 @@ public final class Socks5AddressType {
             case 0x04: return IPV6;
             default: return new Socks5AddressType(b, "unknown");
         }
-    }
-
-    public byte byteValue() {
-        return byteValue;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Socks5AddressType && ((Socks5AddressType) o).byteValue == byteValue;
-    }
-
-    @Override
-    public int hashCode() {
-        return byteValue;
-    }
-
-    @Override
-    public String toString() {
-        return name + String.format(" (0x%02X)", byteValue & 0xFF);
     }
 }

@@ -6,7 +6,7 @@ package org.streamiso.socks;
  *
  * @see <a href="https://spec.torproject.org/socks-extensions.html">Tor's SOCKS extensions</a>
  */
-public final class Socks5CommandType {
+public final class Socks5CommandType extends Socks5ByteCode {
     public static final Socks5CommandType CONNECT = new Socks5CommandType((byte) 0x01, "CONNECT");
     public static final Socks5CommandType BIND = new Socks5CommandType((byte) 0x02, "BIND");
     public static final Socks5CommandType UDP_ASSOCIATE = new Socks5CommandType((byte) 0x03, "UDP ASSOCIATE");
@@ -15,12 +15,8 @@ public final class Socks5CommandType {
     /** Tor: resolve an address to a name, answered as a DOMAINNAME in BND.ADDR. */
     public static final Socks5CommandType RESOLVE_PTR = new Socks5CommandType((byte) 0xF1, "RESOLVE_PTR");
 
-    private final byte byteValue;
-    private final String name;
-
     private Socks5CommandType(byte byteValue, String name) {
-        this.byteValue = byteValue;
-        this.name = name;
+        super(byteValue, name);
     }
 
     /** Returns the constant for {@code b}, or a new value that keeps an unknown code. */
@@ -33,24 +29,5 @@ public final class Socks5CommandType {
             case (byte) 0xF1: return RESOLVE_PTR;
             default: return new Socks5CommandType(b, "unknown");
         }
-    }
-
-    public byte byteValue() {
-        return byteValue;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Socks5CommandType && ((Socks5CommandType) o).byteValue == byteValue;
-    }
-
-    @Override
-    public int hashCode() {
-        return byteValue;
-    }
-
-    @Override
-    public String toString() {
-        return name + String.format(" (0x%02X)", byteValue & 0xFF);
     }
 }

@@ -57,6 +57,20 @@ class AgentFailClosedTest {
     }
 
     @Test
+    void failsClosedWithTheJdk17LegacySocketImplementation() throws Exception {
+        assumeTrue(ForkedJvm.feature() == 17, "jdk.net.usePlainSocketImpl exists only in JDK 17");
+        int socksPort = CanaryListener.deadPort();
+        for (String path : List.of("socket", "socket-no-proxy", "url-connection")) {
+            ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort + ",bypass=none",
+                    List.of("-Djdk.net.usePlainSocketImpl=true"), Clients.class, path, "127.0.0.1",
+                    Integer.toString(canary.port()));
+            assertTrue(r.stdout().contains("Tor SocksPort 127.0.0.1:" + socksPort + " refused the connection"),
+                    r.toString());
+        }
+        assertEquals(0, canary.accepted(), "the canary must receive nothing");
+    }
+
+    @Test
     void turnsTorsExtendedReplyIntoWordsAndDoesNotNameTheDestination() throws Exception {
         try (TestWebServer web = new TestWebServer();
                 RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1", web.port()))) {

@@ -61,6 +61,17 @@ class AgentTorIT {
     }
 
     @Test
+    void reachesATorOnlyNameWithTheJdk17LegacySocketImplementation() throws Exception {
+        assumeTrue(ForkedJvm.feature() == 17, "jdk.net.usePlainSocketImpl exists only in JDK 17");
+        try (TestWebServer web = new TestWebServer()) {
+            ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort(0), List.of("-Djdk.net.usePlainSocketImpl=true"),
+                    Clients.class, "url-connection", TorNetworks.WEB_NAME, Integer.toString(web.port()));
+            assertTrue(r.stdout().startsWith("OK HTTP"), r.toString());
+            events.awaitSucceeded(web.port(), STREAM_WAIT);
+        }
+    }
+
+    @Test
     void twoApplicationsOnTwoSocksPortsUseTwoCircuits() throws Exception {
         try (TestWebServer a = new TestWebServer(); TestWebServer b = new TestWebServer()) {
             ForkedJvm.Result ra = ForkedJvm.run("port=" + socksPort(1), List.of(), Clients.class, "socket",
