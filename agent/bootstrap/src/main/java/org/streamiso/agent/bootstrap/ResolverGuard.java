@@ -1,7 +1,7 @@
 package org.streamiso.agent.bootstrap;
 
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -40,16 +40,19 @@ public final class ResolverGuard implements InvocationHandler {
      */
     public static void install(Router router) {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(InetAddress.class, MethodHandles.lookup());
+            // Core reflection, not VarHandles: those would bootstrap java.lang.invoke during start-up.
             if (Runtime.version().feature() >= 18) {
                 Class<?> type = Class.forName("java.net.spi.InetAddressResolver");
-                VarHandle builtin = lookup.findStaticVarHandle(InetAddress.class, "BUILTIN_RESOLVER", type);
-                VarHandle resolver = lookup.findStaticVarHandle(InetAddress.class, "resolver", type);
-                resolver.setVolatile(proxy(type, new ResolverGuard(builtin.get(), router)));
+                Field builtin = InetAddress.class.getDeclaredField("BUILTIN_RESOLVER");
+                Field resolver = InetAddress.class.getDeclaredField("resolver");
+                builtin.setAccessible(true);
+                resolver.setAccessible(true);
+                resolver.set(null, proxy(type, new ResolverGuard(builtin.get(null), router)));
             } else {
                 Class<?> type = Class.forName("java.net.InetAddress$NameService", false, null);
-                VarHandle nameService = lookup.findStaticVarHandle(InetAddress.class, "nameService", type);
-                nameService.setVolatile(proxy(type, new ResolverGuard(nameService.get(), router)));
+                Field nameService = InetAddress.class.getDeclaredField("nameService");
+                nameService.setAccessible(true);
+                nameService.set(null, proxy(type, new ResolverGuard(nameService.get(null), router)));
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("streamiso cannot put its guard in front of the JDK's resolver (" + e

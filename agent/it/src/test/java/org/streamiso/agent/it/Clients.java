@@ -76,8 +76,13 @@ public final class Clients {
     }
 
     static String fetch(String path, String host, int port) throws Exception {
+        return fetch(path, path, host, port);
+    }
+
+    /** Fetches {@code /path} over the JDK path {@code kind}. */
+    static String fetch(String kind, String path, String host, int port) throws Exception {
         String request = "GET /" + path + " HTTP/1.0\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-        switch (path) {
+        switch (kind) {
             case "socket":
                 try (Socket s = new Socket(host, port)) {
                     return exchange(s, request);
@@ -161,11 +166,11 @@ public final class Clients {
                 }
             }
             case "virtual-thread-socket":
-                return onVirtualThread(() -> fetch("socket", host, port));
+                return onVirtualThread(() -> fetch("socket", path, host, port));
             case "virtual-thread-channel":
-                return onVirtualThread(() -> fetch("channel-blocking", host, port));
+                return onVirtualThread(() -> fetch("channel-blocking", path, host, port));
             default:
-                throw new IllegalArgumentException("path: " + path + " (expected one of " + PATHS + ")");
+                throw new IllegalArgumentException("path: " + kind + " (expected one of " + PATHS + ")");
         }
     }
 

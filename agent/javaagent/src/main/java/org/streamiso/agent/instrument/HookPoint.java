@@ -6,16 +6,11 @@ import net.bytebuddy.jar.asm.Type;
  * One JDK method that gets a call to {@code org.streamiso.agent.bootstrap.Hooks} at its entry, and what
  * the injected code does with the hook's answer.
  *
- * @param className  the JDK class, in internal form ({@code sun/nio/ch/NioSocketImpl})
- * @param methodName the method
- * @param descriptor the method's descriptor
- * @param hookName   the static method of Hooks to call
- * @param hookDescriptor its descriptor
- * @param slots      the local variable slots passed to the hook, in order (0 is {@code this} of an instance method)
- * @param kind       what the injected code does with the hook's result
+ *
+ * <p>A plain class with identity equality, not a record: a record's generated methods bootstrap
+ * java.lang.invoke at start-up.
  */
-public record HookPoint(String className, String methodName, String descriptor, String hookName,
-        String hookDescriptor, int[] slots, Kind kind) {
+public final class HookPoint {
 
     /** The internal name of the class that every hook lives in. */
     public static final String HOOKS = "org/streamiso/agent/bootstrap/Hooks";
@@ -30,7 +25,33 @@ public record HookPoint(String className, String methodName, String descriptor, 
         RETURN_IF_NONNULL
     }
 
-    public HookPoint {
+    private final String className;
+    private final String methodName;
+    private final String descriptor;
+    private final String hookName;
+    private final String hookDescriptor;
+    private final int[] slots;
+    private final Kind kind;
+
+    /**
+     * @param className      the JDK class, in internal form ({@code sun/nio/ch/NioSocketImpl})
+     * @param methodName     the method
+     * @param descriptor     the method's descriptor
+     * @param hookName       the static method of Hooks to call
+     * @param hookDescriptor its descriptor
+     * @param slots          the local variable slots passed to the hook, in order (0 is {@code this} of an
+     *                       instance method)
+     * @param kind           what the injected code does with the hook's result
+     */
+    public HookPoint(String className, String methodName, String descriptor, String hookName, String hookDescriptor,
+            int[] slots, Kind kind) {
+        this.className = className;
+        this.methodName = methodName;
+        this.descriptor = descriptor;
+        this.hookName = hookName;
+        this.hookDescriptor = hookDescriptor;
+        this.slots = slots.clone();
+        this.kind = kind;
         if (Type.getReturnType(hookDescriptor).getSort() != expectedHookReturn(kind, descriptor)) {
             throw new IllegalArgumentException("hookDescriptor: " + hookDescriptor + " (expected: a return type that fits "
                     + kind + ")");
@@ -43,6 +64,34 @@ public record HookPoint(String className, String methodName, String descriptor, 
             case SKIP_IF_TRUE: return Type.BOOLEAN;
             default: return Type.getReturnType(descriptor).getSort();
         }
+    }
+
+    public String className() {
+        return className;
+    }
+
+    public String methodName() {
+        return methodName;
+    }
+
+    public String descriptor() {
+        return descriptor;
+    }
+
+    public String hookName() {
+        return hookName;
+    }
+
+    public String hookDescriptor() {
+        return hookDescriptor;
+    }
+
+    public int[] slots() {
+        return slots.clone();
+    }
+
+    public Kind kind() {
+        return kind;
     }
 
     /** A short name for messages: {@code sun.nio.ch.NioSocketImpl#connect}. */

@@ -20,7 +20,12 @@ public final class JdkTransformer implements ClassFileTransformer {
 
     public JdkTransformer(List<HookPoint> points) {
         for (HookPoint p : points) {
-            byClass.computeIfAbsent(p.className(), k -> new ArrayList<>()).add(p);
+            List<HookPoint> ofClass = byClass.get(p.className());
+            if (ofClass == null) {
+                ofClass = new ArrayList<>();
+                byClass.put(p.className(), ofClass);
+            }
+            ofClass.add(p);
         }
     }
 
