@@ -1,0 +1,186 @@
+package org.streamiso.proxy.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.streamiso.proxy.control.CircuitAudit;
+import org.streamiso.proxy.control.TorMonitor;
+import org.streamiso.proxy.internal.JtorctlTorControl;
+import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.IsolationCredentials;
+import org.streamiso.proxy.relay.ListenerConfig;
+import org.streamiso.proxy.relay.ProxyServer;
+import org.streamiso.proxy.relay.StreamGate;
+import org.streamiso.proxy.relay.StreamObserver;
+
+/**
+ * {@code java -jar proxy-core.jar}: parses the command line, connects to the ControlPort (when asked), binds the
+ * listening ports and relays until stopped by a signal. See {@link Options#EXIT_CODES}.
+ */
+public final class Main {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_RELAY_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_LISTEN_FAILED = 3;
+    public static final int EXIT_CONTROL_FAILED = 4;
+
+    private static final int CONTROL_CONNECT_TIMEOUT_MILLIS = 10_000;
+    private static final Duration CONTROL_RECONNECT_DELAY = Duration.ofSeconds(5);
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, new CountDownLatch(1)));
+    }
+
+    /**
+     * Runs proxy-core until {@code stop} counts down or the JVM is asked to exit.
+     *
+     * @return the exit code
+     */
+    static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (Options.UsageException e) {
+            err.println("proxy-core: " + e.getMessage());
+            err.println("Try --help for every option.");
+            return EXIT_USAGE;
+        } catch (IllegalArgumentException e) {
+            err.println("proxy-core: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        if (options.help) {
+            out.print(Options.help());
+            return EXIT_OK;
+        }
+        Log log = new Log(err, options.debug);
+        Safelog safelog = new Safelog(options.relay.unsafeLogging());
+        if (safelog.isUnsafe()) {
+            log.warn("--unsafe-logging is on: destinations and isolation keys are logged in clear.");
+        }
+
+        CircuitAudit audit = null;
+        TorMonitor monitor = null;
+        if (options.torControl != null) {
+            InetSocketAddress controlPort = options.torControl;
+            audit = new CircuitAudit(log, safelog);
+            TorMonitor.Secret secret = secret(options);
+            monitor = new TorMonitor(() -> JtorctlTorControl.connect(controlPort, CONTROL_CONNECT_TIMEOUT_MILLIS),
+                    secret, hostPort(controlPort), audit, log, CONTROL_RECONNECT_DELAY);
+            try {
+                monitor.connect();
+            } catch (IOException e) {
+                log.error(e.getMessage() + " proxy-core did not start.");
+                return EXIT_CONTROL_FAILED;
+            }
+        }
+
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(options.relay, IsolationCredentials.random(),
+                    monitor != null ? monitor : StreamGate.OPEN, audit != null ? audit : StreamObserver.NONE, log);
+        } catch (IOException e) {
+            log.error(e.getMessage());
+            if (monitor != null) {
+                monitor.close();
+            }
+            return EXIT_LISTEN_FAILED;
+        }
+        if (monitor != null) {
+            monitor.startFollowing();
+        }
+        StringBuilder listening = new StringBuilder();
+        for (int i = 0; i < server.listenAddresses().size(); i++) {
+            ListenerConfig listener = options.relay.listeners().get(i);
+            listening.append(i == 0 ? "" : ", ").append(hostPort(server.listenAddresses().get(i)))
+                    .append(" (isolate=").append(listener.isolation())
+                    .append(listener.requiresPassword() ? ", password" : "").append(')');
+        }
+        StringBuilder upstreams = new StringBuilder();
+        for (InetSocketAddress socksPort : options.relay.torSocksPorts()) {
+            upstreams.append(upstreams.length() == 0 ? "" : ", ").append(hostPort(socksPort));
+        }
+        log.info("proxy-core listening on " + listening + "; relaying only to Tor SocksPort " + upstreams
+                + (monitor != null ? "; circuit audit on through ControlPort " + hostPort(options.torControl)
+                : "; no --tor-control, so no circuit audit") + ".");
+
+        ProxyServer running = server;
+        TorMonitor runningMonitor = monitor;
+        AtomicBoolean stoppedBySignal = new AtomicBoolean();
+        AtomicBoolean relayEnded = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            stoppedBySignal.set(true);
+            stop.countDown();
+            shutdown(running, runningMonitor, log);
+        }, "streamiso-proxy-core-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        Thread waiter = new Thread(() -> {
+            try {
+                running.join();
+            } catch (InterruptedException ignored) {
+                // Stopping anyway.
+            }
+            relayEnded.set(true);
+            stop.countDown();
+        }, "streamiso-proxy-core-wait");
+        waiter.setDaemon(true);
+        waiter.start();
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (stoppedBySignal.get()) {
+            return EXIT_OK;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return EXIT_OK;
+        }
+        boolean relayDied = relayEnded.get();
+        shutdown(server, monitor, log);
+        return relayDied ? EXIT_RELAY_FAILED : EXIT_OK;
+    }
+
+    private static void shutdown(ProxyServer server, TorMonitor monitor, Log log) {
+        server.close();
+        String audit = "";
+        if (monitor != null) {
+            audit = "; isolation violations: " + monitor.audit().violationCount();
+            monitor.close();
+        }
+        log.info("proxy-core stopped: " + server.stats() + audit + ".");
+    }
+
+    private static TorMonitor.Secret secret(Options options) {
+        if (options.torCookie != null) {
+            return () -> Files.readAllBytes(options.torCookie);
+        }
+        if (options.torControlPasswordFile != null) {
+            return () -> {
+                try {
+                    return Options.readPassword("--tor-control-password-file", options.torControlPasswordFile.toString(),
+                            options.torControlPasswordFile).getBytes(StandardCharsets.ISO_8859_1);
+                } catch (Options.UsageException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            };
+        }
+        return () -> new byte[0];
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

@@ -1,0 +1,379 @@
+package org.streamiso.proxy.cli;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.streamiso.proxy.relay.IsolationPolicy;
+import org.streamiso.proxy.relay.ListenerConfig;
+import org.streamiso.proxy.relay.RelayConfig;
+
+/**
+ * The command line of proxy-core, parsed and checked. Every bad value fails with
+ * {@code --option: value (expected: constraint)}.
+ */
+public final class Options {
+
+    /** Thrown for a bad command line; its message is {@code --name: value (expected: ...)}. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** One option as {@code --help} lists it. */
+    record Option(String name, String argument, String description) {
+    }
+
+    static final List<Option> OPTIONS = List.of(
+            new Option("--listen", "IP:PORT[,isolate=POLICY][,password-file=FILE]",
+                    "A SOCKS5 port to listen on; repeatable. Default: 127.0.0.1:9159. POLICY is client,"
+                    + " dest-addr, dest-port or dest-addr-port (default: Whonix's preset for ports 9169, 9179, 9189,"
+                    + " else client). With password-file, clients must send that password (RFC 1929) and their"
+                    + " username is their isolation key; a non-loopback IP requires it."),
+            new Option("--whonix-ports", null,
+                    "Listen on 127.0.0.1:9159 (client), 9169 (dest-addr), 9179 (dest-port) and 9189"
+                    + " (dest-addr-port), besides any --listen."),
+            new Option("--tor-socks", "IP:PORT",
+                    "A Tor SocksPort to relay through; repeatable: streams are spread over them and a failed one is"
+                    + " tried last. Default: 127.0.0.1:9050. The only addresses proxy-core connects to for a client."),
+            new Option("--tor-control", "IP:PORT",
+                    "Tor's ControlPort: bootstrap progress, and the circuit audit from STREAM and CIRC events."),
+            new Option("--tor-cookie", "FILE",
+                    "The ControlPort's cookie, tor's DataDirectory/control_auth_cookie."),
+            new Option("--tor-control-password-file", "FILE",
+                    "A file whose first line is the ControlPort password (HashedControlPassword)."),
+            new Option("--handshake-timeout", "DURATION",
+                    "How long a client may take to send its SOCKS request. Default: 10s."),
+            new Option("--connect-timeout", "DURATION",
+                    "How long a Tor SocksPort may take to accept a connection and the credentials before the next"
+                    + " is tried. Default: 5s."),
+            new Option("--reply-timeout", "DURATION",
+                    "How long Tor may take to answer a request; then the client gets reply 0x06. Default: 130s."),
+            new Option("--stall-timeout", "DURATION",
+                    "How long bytes may wait for a peer that reads nothing before the stream is closed."
+                    + " Default: 300s."),
+            new Option("--max-streams", "N", "Streams open at once; more clients are closed at accept."
+                    + " Default: 10000."),
+            new Option("--unsafe-logging", null, "Print destinations and isolation keys instead of [scrubbed]."),
+            new Option("--debug", null, "Log every refused or failed stream."),
+            new Option("--help", null, "Print this help and exit."));
+
+    static final String EXIT_CODES = """
+            Exit codes:
+              0  --help
+              1  relaying failed after start-up (see the log)
+              2  bad command line
+              3  a --listen address could not be bound
+              4  Tor's ControlPort could not be reached or refused authentication
+              130, 143  stopped by SIGINT or SIGTERM (the JVM's usual codes), after closing every stream
+            """;
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
+    private static final List<Integer> WHONIX_PORTS = List.of(9159, 9169, 9179, 9189);
+
+    final List<ListenerConfig> listeners;
+    final List<InetSocketAddress> torSocksPorts;
+    final InetSocketAddress torControl;
+    final Path torCookie;
+    final Path torControlPasswordFile;
+    final RelayConfig relay;
+    final boolean debug;
+    final boolean help;
+
+    private Options(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts, InetSocketAddress torControl,
+            Path torCookie, Path torControlPasswordFile, RelayConfig relay, boolean debug, boolean help) {
+        this.listeners = listeners;
+        this.torSocksPorts = torSocksPorts;
+        this.torControl = torControl;
+        this.torCookie = torCookie;
+        this.torControlPasswordFile = torControlPasswordFile;
+        this.relay = relay;
+        this.debug = debug;
+        this.help = help;
+    }
+
+    /** Parses {@code args}; with {@code --help} anywhere, only that counts. */
+    public static Options parse(String[] args) throws UsageException {
+        for (String arg : args) {
+            if ("--help".equals(arg) || "-h".equals(arg)) {
+                return new Options(List.of(), List.of(), null, null, null, null, false, true);
+            }
+        }
+        List<String> listenSpecs = new ArrayList<>();
+        List<InetSocketAddress> socksPorts = new ArrayList<>();
+        InetSocketAddress control = null;
+        Path cookie = null;
+        Path controlPasswordFile = null;
+        Duration handshake = RelayConfig.DEFAULT_HANDSHAKE_TIMEOUT;
+        Duration connect = RelayConfig.DEFAULT_CONNECT_TIMEOUT;
+        Duration reply = RelayConfig.DEFAULT_REPLY_TIMEOUT;
+        Duration stall = RelayConfig.DEFAULT_STALL_TIMEOUT;
+        int maxStreams = RelayConfig.DEFAULT_MAX_STREAMS;
+        boolean unsafe = false;
+        boolean debug = false;
+        boolean whonix = false;
+
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String inlineValue = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inlineValue = arg.substring(eq + 1);
+            }
+            Option option = find(name);
+            if (option == null) {
+                throw new UsageException("option: \"" + arg + "\" (expected: one of " + names() + ")");
+            }
+            String value = null;
+            if (option.argument() != null) {
+                if (inlineValue != null) {
+                    value = inlineValue;
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new UsageException(name + ": nothing (expected: " + option.argument() + ")");
+                }
+            } else if (inlineValue != null) {
+                throw new UsageException(name + ": \"" + inlineValue + "\" (expected: no value)");
+            }
+            switch (name) {
+                case "--listen" -> listenSpecs.add(value);
+                case "--whonix-ports" -> whonix = true;
+                case "--tor-socks" -> socksPorts.add(parseAddress(name, value));
+                case "--tor-control" -> control = parseAddress(name, value);
+                case "--tor-cookie" -> cookie = Path.of(value);
+                case "--tor-control-password-file" -> controlPasswordFile = Path.of(value);
+                case "--handshake-timeout" -> handshake = parseDuration(name, value);
+                case "--connect-timeout" -> connect = parseDuration(name, value);
+                case "--reply-timeout" -> reply = parseDuration(name, value);
+                case "--stall-timeout" -> stall = parseDuration(name, value);
+                case "--max-streams" -> maxStreams = parseCount(name, value);
+                case "--unsafe-logging" -> unsafe = true;
+                case "--debug" -> debug = true;
+                default -> throw new IllegalStateException("option " + name + " is listed but not handled");
+            }
+        }
+
+        List<ListenerConfig> listeners = new ArrayList<>();
+        for (String spec : listenSpecs) {
+            listeners.add(parseListener(spec));
+        }
+        if (whonix) {
+            for (int port : WHONIX_PORTS) {
+                listeners.add(ListenerConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+            }
+        }
+        if (listeners.isEmpty()) {
+            listeners.add(ListenerConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9159)));
+        }
+        if (socksPorts.isEmpty()) {
+            socksPorts.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9050));
+        }
+        if (cookie != null && controlPasswordFile != null) {
+            throw new UsageException("--tor-control-password-file: \"" + controlPasswordFile
+                    + "\" (expected: either --tor-cookie or --tor-control-password-file, not both)");
+        }
+        if ((cookie != null || controlPasswordFile != null) && control == null) {
+            throw new UsageException("--tor-control: nothing (expected: IP:PORT when --tor-cookie or"
+                    + " --tor-control-password-file is given)");
+        }
+        RelayConfig relay = new RelayConfig(listeners, socksPorts, handshake, connect, reply, stall, maxStreams,
+                RelayConfig.DEFAULT_BUFFER_SIZE, unsafe);
+        return new Options(listeners, socksPorts, control, cookie, controlPasswordFile, relay, debug, false);
+    }
+
+    private static ListenerConfig parseListener(String spec) throws UsageException {
+        String[] parts = spec.split(",");
+        InetSocketAddress address = parseAddress("--listen", parts[0], true);
+        IsolationPolicy policy = IsolationPolicy.presetFor(address.getPort());
+        String password = null;
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i];
+            if (part.startsWith("isolate=")) {
+                try {
+                    policy = IsolationPolicy.fromOptionName(part.substring("isolate=".length()));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--listen: \"" + spec + "\" (expected: isolate=" + IsolationPolicy.optionNames()
+                            + ")");
+                }
+            } else if (part.startsWith("password-file=")) {
+                password = readPassword("--listen", spec, Path.of(part.substring("password-file=".length())));
+            } else {
+                throw new UsageException("--listen: \"" + spec
+                        + "\" (expected: IP:PORT[,isolate=POLICY][,password-file=FILE])");
+            }
+        }
+        if (!address.getAddress().isLoopbackAddress() && password == null) {
+            throw new UsageException("--listen: \"" + spec + "\" (expected: a loopback address such as 127.0.0.1,"
+                    + " or password-file=FILE so that clients on the network must authenticate)");
+        }
+        return new ListenerConfig(address, policy, password);
+    }
+
+    /** The first line of {@code file}, 1-255 ISO-8859-1 characters. */
+    static String readPassword(String option, String shownValue, Path file) throws UsageException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UsageException(option + ": \"" + shownValue + "\" (expected: a readable password file; "
+                    + file + ": " + e.getMessage() + ")");
+        }
+        int newline = text.indexOf('\n');
+        String line = (newline >= 0 ? text.substring(0, newline) : text).replace("\r", "");
+        if (line.isEmpty() || line.length() > 255) {
+            throw new UsageException(option + ": \"" + shownValue + "\" (expected: a file whose first line is a"
+                    + " password of 1-255 characters)");
+        }
+        return line;
+    }
+
+    /**
+     * Parses {@code 127.0.0.1:9050} or {@code [::1]:9050}; never resolves a name.
+     */
+    static InetSocketAddress parseAddress(String option, String value) throws UsageException {
+        return parseAddress(option, value, false);
+    }
+
+    /** As {@link #parseAddress(String, String)}; with {@code anyPort}, port 0 (a free port) is allowed too. */
+    static InetSocketAddress parseAddress(String option, String value, boolean anyPort) throws UsageException {
+        String expected = " (expected: IP:PORT with an IP literal, e.g. 127.0.0.1:9050 or [::1]:9050)";
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new UsageException(option + ": \"" + value + "\"" + expected);
+        }
+        String host = value.substring(0, colon);
+        String portText = value.substring(colon + 1);
+        // Only literals get past these checks, so InetAddress.getByName below parses and never looks anything up.
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+            if (host.indexOf(':') < 0 || !host.matches("[0-9A-Fa-f:.]+")) {
+                throw new UsageException(option + ": \"" + value + "\"" + expected);
+            }
+        } else if (!isIpv4Literal(host)) {
+            throw new UsageException(option + ": \"" + value + "\"" + expected);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < (anyPort ? 0 : 1) || port > 65535) {
+            throw new UsageException(option + ": \"" + value + "\" (expected: a port of "
+                    + (anyPort ? "0-65535, 0 for any free port" : "1-65535") + ")");
+        }
+        try {
+            // A literal: InetAddress parses it without any lookup.
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new UsageException(option + ": \"" + value + "\"" + expected);
+        }
+    }
+
+    private static boolean isIpv4Literal(String host) {
+        if (!host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return false;
+        }
+        for (String octet : host.split("\\.")) {
+            if (Integer.parseInt(octet) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static Duration parseDuration(String option, String value) throws UsageException {
+        Matcher m = DURATION.matcher(value);
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw new UsageException(option + ": \"" + value + "\" (expected: a positive duration such as 500ms,"
+                    + " 10s or 5m)");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+
+    private static int parseCount(String option, String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= 1_000_000) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw new UsageException(option + ": \"" + value + "\" (expected: 1-1000000)");
+    }
+
+    private static Option find(String name) {
+        for (Option option : OPTIONS) {
+            if (option.name().equals(name)) {
+                return option;
+            }
+        }
+        return null;
+    }
+
+    private static String names() {
+        StringBuilder sb = new StringBuilder();
+        for (Option option : OPTIONS) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(option.name());
+        }
+        return sb.toString();
+    }
+
+    /** The text of {@code --help}. */
+    static String help() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Usage: java -jar proxy-core.jar [OPTION]...\n\n");
+        sb.append("A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that\n");
+        sb.append("combine the client's own username/password with the listening port's policy; nothing goes\n");
+        sb.append("anywhere else. DURATION is a number with ms, s or m, e.g. 500ms, 10s, 5m.\n\nOptions:\n");
+        for (Option option : OPTIONS) {
+            sb.append("  ").append(option.name());
+            if (option.argument() != null) {
+                sb.append(' ').append(option.argument());
+            }
+            sb.append('\n');
+            sb.append(wrap(option.description(), "      ", 100));
+        }
+        sb.append('\n').append(EXIT_CODES);
+        sb.append("\nExample:\n  java -jar proxy-core/target/proxy-core.jar --whonix-ports --tor-socks 127.0.0.1:9050 \\\n"
+                + "      --tor-control 127.0.0.1:9051 --tor-cookie /var/lib/tor/control_auth_cookie\n");
+        return sb.toString();
+    }
+
+    private static String wrap(String text, String indent, int width) {
+        StringBuilder out = new StringBuilder();
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() + word.length() + 1 > width && line.length() > indent.length()) {
+                out.append(line).append('\n');
+                line = new StringBuilder(indent);
+            }
+            if (line.length() > indent.length()) {
+                line.append(' ');
+            }
+            line.append(word);
+        }
+        out.append(line).append('\n');
+        return out.toString();
+    }
+}

@@ -1,0 +1,89 @@
+package org.streamiso.proxy.relay;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the relay needs to run: its listening ports, the Tor SocksPorts it relays to, and its limits.
+ *
+ * @param listeners        the listening ports (at least one)
+ * @param torSocksPorts    the Tor SocksPorts, tried in turn and failed over (at least one); the only addresses
+ *                         proxy-core ever connects to for a client
+ * @param handshakeTimeout how long a client may take from accept to a complete SOCKS request
+ * @param connectTimeout   how long a Tor SocksPort may take to accept the TCP connection and answer the greeting
+ *                         and authentication; past it the next SocksPort is tried
+ * @param replyTimeout     how long Tor may take to answer the request (it builds circuits meanwhile)
+ * @param stallTimeout     how long bytes may wait for a peer that does not read before the stream is closed
+ * @param maxStreams       streams open at once; clients beyond are closed at accept
+ * @param bufferSize       size of each pooled relay buffer
+ * @param unsafeLogging    print destinations and isolation keys in clear
+ */
+public record RelayConfig(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts,
+        Duration handshakeTimeout, Duration connectTimeout, Duration replyTimeout, Duration stallTimeout,
+        int maxStreams, int bufferSize, boolean unsafeLogging) {
+
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** Tor's own SocksTimeout is 120 s; a little longer lets Tor's own reply through. */
+    public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(130);
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(300);
+    public static final int DEFAULT_MAX_STREAMS = 10_000;
+    public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
+
+    public RelayConfig {
+        listeners = List.copyOf(listeners);
+        torSocksPorts = List.copyOf(torSocksPorts);
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("listeners: none (expected: at least one)");
+        }
+        if (torSocksPorts.isEmpty()) {
+            throw new IllegalArgumentException("torSocksPorts: none (expected: at least one)");
+        }
+        for (InetSocketAddress socksPort : torSocksPorts) {
+            if (socksPort.isUnresolved()) {
+                throw new IllegalArgumentException("torSocksPorts: \"" + socksPort.getHostString()
+                        + "\" (expected: an IP address literal; proxy-core never resolves names)");
+            }
+        }
+        positive("handshakeTimeout", handshakeTimeout);
+        positive("connectTimeout", connectTimeout);
+        positive("replyTimeout", replyTimeout);
+        positive("stallTimeout", stallTimeout);
+        if (maxStreams < 1) {
+            throw new IllegalArgumentException("maxStreams: " + maxStreams + " (expected: at least 1)");
+        }
+        if (bufferSize < 1024) {
+            throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: at least 1024)");
+        }
+    }
+
+    /** Defaults for everything but the ports. */
+    public static RelayConfig of(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts) {
+        return new RelayConfig(listeners, torSocksPorts, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_REPLY_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_MAX_STREAMS, DEFAULT_BUFFER_SIZE, false);
+    }
+
+    public RelayConfig withTimeouts(Duration handshake, Duration connect, Duration reply, Duration stall) {
+        return new RelayConfig(listeners, torSocksPorts, handshake, connect, reply, stall, maxStreams, bufferSize,
+                unsafeLogging);
+    }
+
+    public RelayConfig withMaxStreams(int max) {
+        return new RelayConfig(listeners, torSocksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
+                max, bufferSize, unsafeLogging);
+    }
+
+    public RelayConfig withUnsafeLogging(boolean unsafe) {
+        return new RelayConfig(listeners, torSocksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
+                maxStreams, bufferSize, unsafe);
+    }
+
+    private static void positive(String name, Duration d) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: a positive duration)");
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package org.streamiso.proxy.relay;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.streamiso.proxy.internal.BufferPool;
+import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.internal.Safelog;
+
+/**
+ * The one selector thread of the relay: accepts clients, moves bytes, calls the codec through {@link Stream}, and
+ * enforces the timeouts. No thread per stream.
+ *
+ * <p><b>Important:</b> nothing a client sends may stop this loop. Every handler runs inside a catch that closes
+ * the one stream concerned and goes on.
+ */
+final class SelectorLoop implements Runnable {
+    /** Pooled buffers kept for reuse beyond those in use; more are allocated on demand and dropped when idle. */
+    private static final int MAX_POOLED_BUFFERS = 1024;
+    private static final int MAX_ACCEPTS_PER_EVENT = 64;
+
+    final RelayConfig config;
+    final Selector selector;
+    final BufferPool pool;
+    final TorSocksPorts socksPorts;
+    final IsolationCredentials credentials;
+    final StreamObserver observer;
+    final StreamGate gate;
+    final RelayStats stats;
+    final Log log;
+    final Safelog safelog;
+
+    private final List<Listener> listeners = new ArrayList<>();
+    private final Set<Stream> streams = new HashSet<>();
+    private final long tickNanos;
+    private volatile boolean running = true;
+
+    /** A bound listening port with its configuration. */
+    static final class Listener {
+        final ListenerConfig config;
+        final ServerSocketChannel channel;
+
+        Listener(ListenerConfig config, ServerSocketChannel channel) {
+            this.config = config;
+            this.channel = channel;
+        }
+    }
+
+    SelectorLoop(RelayConfig config, IsolationCredentials credentials, StreamObserver observer, StreamGate gate,
+            RelayStats stats, Log log) throws IOException {
+        this.config = config;
+        this.credentials = credentials;
+        this.observer = observer;
+        this.gate = gate;
+        this.stats = stats;
+        this.log = log;
+        this.safelog = new Safelog(config.unsafeLogging());
+        this.pool = new BufferPool(config.bufferSize(), MAX_POOLED_BUFFERS);
+        this.socksPorts = new TorSocksPorts(config.torSocksPorts(), log);
+        long shortest = Math.min(Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos()),
+                Math.min(config.replyTimeout().toNanos(), config.stallTimeout().toNanos()));
+        // Deadlines are checked a few times per shortest timeout, at most once per 10 ms and at least once a second.
+        this.tickNanos = Math.max(10_000_000L, Math.min(1_000_000_000L, shortest / 4));
+        this.selector = Selector.open();
+    }
+
+    /**
+     * Binds every listening port; on failure closes those bound so far.
+     *
+     * @throws IOException naming the address that could not be bound
+     */
+    List<InetSocketAddress> bind() throws IOException {
+        List<InetSocketAddress> bound = new ArrayList<>();
+        try {
+            for (ListenerConfig listenerConfig : config.listeners()) {
+                ServerSocketChannel channel = ServerSocketChannel.open();
+                try {
+                    channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    channel.bind(listenerConfig.address(), 1024);
+                    channel.configureBlocking(false);
+                } catch (IOException e) {
+                    channel.close();
+                    throw new IOException("Could not listen on " + hostPort(listenerConfig.address()) + ": "
+                            + e.getMessage() + "; proxy-core did not start. Is another program (tor itself?) using"
+                            + " that port? Choose another with --listen.", e);
+                }
+                Listener listener = new Listener(listenerConfig, channel);
+                channel.register(selector, SelectionKey.OP_ACCEPT, listener);
+                listeners.add(listener);
+                bound.add((InetSocketAddress) channel.getLocalAddress());
+            }
+        } catch (IOException e) {
+            closeListeners();
+            selector.close();
+            throw e;
+        }
+        return bound;
+    }
+
+    @Override
+    public void run() {
+        long nextScan = System.nanoTime() + tickNanos;
+        try {
+            while (running) {
+                try {
+                    selector.select(Math.max(1, (nextScan - System.nanoTime()) / 1_000_000));
+                } catch (IOException e) {
+                    log.error("The selector failed: " + e + "; proxy-core stops relaying. This is a JVM or OS"
+                            + " failure; restart proxy-core.");
+                    return;
+                }
+                Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+                while (keys.hasNext()) {
+                    SelectionKey key = keys.next();
+                    keys.remove();
+                    dispatch(key);
+                }
+                long now = System.nanoTime();
+                if (now - nextScan >= 0) {
+                    scanDeadlines(now);
+                    nextScan = now + tickNanos;
+                }
+            }
+        } finally {
+            shutdown();
+        }
+    }
+
+    private void dispatch(SelectionKey key) {
+        Object attachment = key.attachment();
+        if (attachment instanceof Listener) {
+            accept((Listener) attachment);
+            return;
+        }
+        Stream stream = (Stream) attachment;
+        try {
+            stream.handle(key);
+        } catch (IOException | CancelledKeyException e) {
+            stream.closeAfterError(e);
+        } catch (RuntimeException e) {
+            log.error("Unexpected " + e + " while relaying a stream; that stream was closed and the others go on."
+                    + " This is a bug in proxy-core; please report it with this line.");
+            stream.close();
+        }
+    }
+
+    private void accept(Listener listener) {
+        for (int i = 0; i < MAX_ACCEPTS_PER_EVENT; i++) {
+            SocketChannel client;
+            try {
+                client = listener.channel.accept();
+            } catch (IOException e) {
+                // E.g. too many open files: the pending client stays in the backlog until a descriptor frees up.
+                log.warn("Could not accept a client on " + hostPort(listener.config.address()) + ": " + e.getMessage()
+                        + "; it waits in the backlog. Is the open-files limit (ulimit -n) too low for --max-streams?");
+                return;
+            }
+            if (client == null) {
+                return;
+            }
+            stats.accepted.increment();
+            if (streams.size() >= config.maxStreams()) {
+                stats.refusedByProxy.increment();
+                closeQuietly(client);
+                log.debug("Closed a client at accept: " + streams.size() + " streams are open (--max-streams).");
+                continue;
+            }
+            try {
+                client.configureBlocking(false);
+                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Stream stream = new Stream(this, listener.config, client);
+                stream.register();
+                streams.add(stream);
+                stats.open.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(client);
+                log.warn("Could not set up an accepted client: " + e + "; it was closed.");
+            }
+        }
+    }
+
+    /** Called by a stream when it closes. */
+    void removed(Stream stream) {
+        if (streams.remove(stream)) {
+            stats.open.decrementAndGet();
+        }
+    }
+
+    private void scanDeadlines(long now) {
+        for (Stream stream : streams.toArray(new Stream[0])) {
+            try {
+                stream.checkDeadline(now);
+            } catch (RuntimeException e) {
+                log.error("Unexpected " + e + " while checking a stream's timeouts; that stream was closed."
+                        + " This is a bug in proxy-core; please report it with this line.");
+                stream.close();
+            }
+        }
+    }
+
+    /** Number of open client streams; selector thread only. */
+    int streamCount() {
+        return streams.size();
+    }
+
+    void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    private void shutdown() {
+        for (Stream stream : streams.toArray(new Stream[0])) {
+            stream.close();
+        }
+        closeListeners();
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // Closing: nothing left to do with it.
+        }
+    }
+
+    private void closeListeners() {
+        for (Listener listener : listeners) {
+            closeQuietly(listener.channel);
+        }
+    }
+
+    static void closeQuietly(java.nio.channels.Channel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Already failed or closed: nothing to tell.
+            }
+        }
+    }
+
+    static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

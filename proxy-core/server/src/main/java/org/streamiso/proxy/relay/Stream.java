@@ -1,0 +1,733 @@
+package org.streamiso.proxy.relay;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import org.streamiso.socks.Socks5;
+import org.streamiso.socks.Socks5AuthMethod;
+import org.streamiso.socks.Socks5Codec;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandResponse;
+import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.socks.Socks5Decoded;
+import org.streamiso.socks.Socks5InitialRequest;
+import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.socks.Socks5PasswordAuthResponse;
+
+/**
+ * One client connection and its upstream connection to a Tor SocksPort: the SOCKS5 server side towards the client,
+ * the SOCKS5 client side towards Tor, then the byte relay both ways. Selector thread only.
+ *
+ * <p>The stream moves through: client greeting, client authentication, client request; connecting to a SocksPort,
+ * Tor's method choice, Tor's authentication status, Tor's reply; relay; or closing (a final reply is flushed, then
+ * the connection is closed). Until the request is sent to Tor, a failed SocksPort is replaced by the next one; after
+ * it, Tor's reply or a failure reply goes to the client.
+ *
+ * <p><b>Important:</b> the only address this class connects to is a configured Tor SocksPort; the client's
+ * destination is only ever sent to Tor inside a SOCKS request.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc1928">RFC 1928</a>
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc1929">RFC 1929</a>
+ */
+final class Stream {
+    private enum State {
+        GREETING, AUTH, REQUEST, CONNECTING, TOR_GREETING, TOR_AUTH, TOR_REPLY, RELAY, CLOSING, CLOSED
+    }
+
+    /** Room for the longest client handshake (auth 513 bytes plus request 262) and some early data. */
+    private static final int CLIENT_HANDSHAKE_BUFFER = 1024;
+    /** Room for Tor's longest reply (262 bytes) plus the first bytes a server sends right after it. */
+    private static final int TOR_HANDSHAKE_BUFFER = 1024;
+    private static final byte[] NO_ACCEPTABLE_METHOD = Socks5Codec.encode(
+            new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED));
+    private static final byte[] AUTH_FAILED = {Socks5.PASSWORD_AUTH_VERSION, 0x01};
+    private static final byte[] AUTH_OK = {Socks5.PASSWORD_AUTH_VERSION, Socks5.PASSWORD_AUTH_SUCCESS};
+    private static final byte[] TOR_GREETING = Socks5Codec.encode(
+            new Socks5InitialRequest(List.of(Socks5AuthMethod.PASSWORD)));
+
+    private final SelectorLoop loop;
+    private final ListenerConfig listener;
+    private final SocketChannel client;
+    private SelectionKey clientKey;
+    private SocketChannel tor;
+    private SelectionKey torKey;
+    private TorSocksPorts.SocksPort socksPort;
+    private InetSocketAddress torLocalAddress;
+
+    private State state = State.GREETING;
+    private ByteBuffer clientIn = ByteBuffer.allocate(CLIENT_HANDSHAKE_BUFFER);
+    private ByteBuffer torIn;
+    /** Pooled, fill mode; null while nothing waits to be written. */
+    private ByteBuffer toClient;
+    private ByteBuffer toTor;
+    private boolean clientEof;
+    private boolean torEof;
+    private boolean clientOutputShut;
+    private boolean torOutputShut;
+
+    private Socks5PasswordAuthRequest clientKeyCredentials;
+    private Socks5CommandRequest request;
+    private Socks5PasswordAuthRequest torCredentials;
+    private List<TorSocksPorts.SocksPort> candidates;
+    private int nextCandidate;
+
+    private long deadline;
+    private long toClientSince;
+    private long toTorSince;
+
+    Stream(SelectorLoop loop, ListenerConfig listener, SocketChannel client) {
+        this.loop = loop;
+        this.listener = listener;
+        this.client = client;
+        this.deadline = System.nanoTime() + loop.config.handshakeTimeout().toNanos();
+    }
+
+    void register() throws IOException {
+        clientKey = client.register(loop.selector, SelectionKey.OP_READ, this);
+    }
+
+    // ---- events -----------------------------------------------------------------------------------
+
+    void handle(SelectionKey key) throws IOException {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (key == clientKey) {
+            if (key.isValid() && key.isWritable()) {
+                flushToClient();
+            }
+            if (state != State.CLOSED && key.isValid() && key.isReadable()) {
+                clientReadable();
+            }
+        } else if (key == torKey) {
+            try {
+                if (key.isValid() && key.isConnectable()) {
+                    torConnectable();
+                }
+                if (state != State.CLOSED && key.isValid() && key.isWritable()) {
+                    flushToTor();
+                }
+                if (state != State.CLOSED && key.isValid() && key.isReadable()) {
+                    torReadable();
+                }
+            } catch (IOException e) {
+                torError(e);
+            }
+        }
+        if (state != State.CLOSED) {
+            updateInterest();
+        }
+    }
+
+    private void clientReadable() throws IOException {
+        switch (state) {
+            case GREETING, AUTH, REQUEST, CONNECTING, TOR_GREETING, TOR_AUTH, TOR_REPLY -> {
+                int n = client.read(clientIn);
+                if (n < 0) {
+                    clientEof = true;
+                } else {
+                    loop.stats.bytesFromClients.add(n);
+                }
+                if (state == State.GREETING || state == State.AUTH || state == State.REQUEST) {
+                    clientHandshake();
+                    if (clientEof && (state == State.GREETING || state == State.AUTH || state == State.REQUEST)) {
+                        // The client left in the middle of its handshake: nobody to answer.
+                        close();
+                    }
+                }
+            }
+            case RELAY -> relayRead(true);
+            case CLOSING -> discardClientInput();
+            default -> { }
+        }
+    }
+
+    private void torReadable() throws IOException {
+        switch (state) {
+            case TOR_GREETING, TOR_AUTH, TOR_REPLY -> {
+                int n = tor.read(torIn);
+                if (n < 0) {
+                    torEof = true;
+                }
+                torHandshake();
+                if (torEof && (state == State.TOR_GREETING || state == State.TOR_AUTH)) {
+                    torFailed("closed the connection during the SOCKS5 handshake");
+                } else if (torEof && state == State.TOR_REPLY) {
+                    loop.log.warn("Tor SocksPort " + socksPort + " closed the connection before answering a "
+                            + request.type() + " to " + dest() + "; the client got SOCKS reply 0x01 and nothing was"
+                            + " sent anywhere else. Did tor stop or restart?");
+                    loop.stats.upstreamFailures.increment();
+                    fail(Socks5CommandStatus.FAILURE);
+                }
+            }
+            case RELAY -> relayRead(false);
+            default -> { }
+        }
+    }
+
+    // ---- client side: SOCKS5 server ----------------------------------------------------------------
+
+    private void clientHandshake() throws IOException {
+        ByteBuffer in = clientIn;
+        in.flip();
+        try {
+            while (state == State.GREETING || state == State.AUTH || state == State.REQUEST) {
+                if (state == State.GREETING) {
+                    Socks5Decoded<Socks5InitialRequest> greeting = Socks5Codec.decodeInitialRequest(in);
+                    if (!greeting.isDone()) {
+                        if (greeting.isFailed()) {
+                            malformed(greeting.failure(), NO_ACCEPTABLE_METHOD);
+                        }
+                        return;
+                    }
+                    chooseMethod(greeting.message().authMethods());
+                } else if (state == State.AUTH) {
+                    Socks5Decoded<Socks5PasswordAuthRequest> auth = Socks5Codec.decodePasswordAuthRequest(in);
+                    if (!auth.isDone()) {
+                        if (auth.isFailed()) {
+                            malformed(auth.failure(), AUTH_FAILED);
+                        }
+                        return;
+                    }
+                    authenticate(auth.message());
+                } else {
+                    Socks5Decoded<Socks5CommandRequest> command = Socks5Codec.decodeCommandRequest(in);
+                    if (!command.isDone()) {
+                        if (command.isFailed()) {
+                            malformed(command.failure(), reply(command.failureReply()));
+                        }
+                        return;
+                    }
+                    request = command.message();
+                    startTor();
+                }
+            }
+        } finally {
+            if (clientIn == in) {
+                in.compact();
+            }
+        }
+    }
+
+    private void chooseMethod(List<Socks5AuthMethod> offered) {
+        // As Tor does: username/password when offered, so that the client's key can isolate its streams.
+        if (offered.contains(Socks5AuthMethod.PASSWORD)) {
+            sendToClient(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
+            state = State.AUTH;
+        } else if (offered.contains(Socks5AuthMethod.NO_AUTH) && !listener.requiresPassword()) {
+            sendToClient(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
+            state = State.REQUEST;
+        } else {
+            loop.stats.refusedByProxy.increment();
+            loop.log.debug("A client offered no acceptable authentication method" + (listener.requiresPassword()
+                    ? " (this port requires username/password)" : "") + "; it got 0xFF and was closed.");
+            closeAfter(NO_ACCEPTABLE_METHOD);
+        }
+    }
+
+    private void authenticate(Socks5PasswordAuthRequest auth) {
+        if (listener.requiresPassword() && !MessageDigest.isEqual(
+                auth.password().getBytes(StandardCharsets.ISO_8859_1),
+                listener.password().getBytes(StandardCharsets.ISO_8859_1))) {
+            loop.stats.refusedByProxy.increment();
+            loop.log.warn("A client on " + SelectorLoop.hostPort(listener.address()) + " sent a wrong password; it"
+                    + " got RFC 1929 status 0x01 and was closed. Does the client use this port's password-file?");
+            closeAfter(AUTH_FAILED);
+            return;
+        }
+        clientKeyCredentials = auth;
+        sendToClient(AUTH_OK);
+        state = State.REQUEST;
+    }
+
+    private void malformed(String failure, byte[] answer) {
+        loop.stats.malformed.increment();
+        loop.log.debug("Malformed SOCKS input from a client (" + failure + "); it was answered and closed.");
+        closeAfter(answer);
+    }
+
+    // ---- Tor side: SOCKS5 client --------------------------------------------------------------------
+
+    private void startTor() {
+        String refusal = loop.gate.refusal();
+        if (refusal != null) {
+            loop.stats.refusedByProxy.increment();
+            loop.log.debug("Refused a " + request.type() + " to " + dest() + ": " + refusal
+                    + "; the client got SOCKS reply 0x01 and nothing was sent anywhere.");
+            fail(Socks5CommandStatus.FAILURE);
+            return;
+        }
+        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
+        if (clientAddress == null) {
+            close(); // The client is already gone: nobody to relay for.
+            return;
+        }
+        torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
+                request);
+        candidates = loop.socksPorts.order();
+        nextCandidate = 0;
+        connectNextSocksPort();
+    }
+
+    private void connectNextSocksPort() {
+        closeTor();
+        if (nextCandidate >= candidates.size()) {
+            loop.stats.refusedByProxy.increment();
+            loop.log.warn("No Tor SocksPort took a " + request.type() + " to " + dest() + " (tried "
+                    + loop.socksPorts.describe() + "); the client got SOCKS reply 0x01 and nothing was sent anywhere"
+                    + " else. Is tor running and are --tor-socks right?");
+            fail(Socks5CommandStatus.FAILURE);
+            return;
+        }
+        socksPort = candidates.get(nextCandidate++);
+        state = State.CONNECTING;
+        deadline = System.nanoTime() + loop.config.connectTimeout().toNanos();
+        try {
+            tor = SocketChannel.open();
+            tor.configureBlocking(false);
+            tor.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            boolean connected = tor.connect(socksPort.address);
+            torKey = tor.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
+            if (connected) {
+                torConnected();
+            }
+        } catch (IOException e) {
+            torFailed("refused the connection (" + e.getMessage() + ")");
+        }
+    }
+
+    private void torConnectable() {
+        try {
+            if (tor.finishConnect()) {
+                torConnected();
+            }
+        } catch (IOException e) {
+            torFailed("refused the connection (" + e.getMessage() + ")");
+        }
+    }
+
+    private void torConnected() throws IOException {
+        torLocalAddress = (InetSocketAddress) tor.getLocalAddress();
+        loop.observer.upstreamOpened(socksPort.address, torLocalAddress, torCredentials.password());
+        torIn = ByteBuffer.allocate(TOR_HANDSHAKE_BUFFER);
+        state = State.TOR_GREETING;
+        sendToTor(TOR_GREETING);
+    }
+
+    private void torHandshake() throws IOException {
+        ByteBuffer in = torIn;
+        in.flip();
+        try {
+            while (true) {
+                if (state == State.TOR_GREETING) {
+                    Socks5Decoded<Socks5InitialResponse> choice = Socks5Codec.decodeInitialResponse(in);
+                    if (!choice.isDone()) {
+                        if (choice.isFailed()) {
+                            torFailed("does not speak SOCKS5 (" + choice.failure() + ")");
+                        }
+                        return;
+                    }
+                    if (!Socks5AuthMethod.PASSWORD.equals(choice.message().authMethod())) {
+                        // Fail closed: without credentials Tor could not isolate this stream.
+                        torFailed("chose " + choice.message().authMethod() + " instead of username/password, so"
+                                + " the isolation credentials could not be sent");
+                        return;
+                    }
+                    state = State.TOR_AUTH;
+                    sendToTor(Socks5Codec.encode(torCredentials));
+                } else if (state == State.TOR_AUTH) {
+                    Socks5Decoded<Socks5PasswordAuthResponse> status = Socks5Codec.decodePasswordAuthResponse(in);
+                    if (!status.isDone()) {
+                        if (status.isFailed()) {
+                            torFailed("answered the credentials with malformed bytes (" + status.failure() + ")");
+                        }
+                        return;
+                    }
+                    if (!status.message().isSuccess()) {
+                        torFailed(String.format("rejected the isolation credentials (status 0x%02X)",
+                                status.message().status() & 0xFF));
+                        return;
+                    }
+                    state = State.TOR_REPLY;
+                    deadline = System.nanoTime() + loop.config.replyTimeout().toNanos();
+                    loop.socksPorts.succeeded(socksPort);
+                    sendToTor(Socks5Codec.encode(request));
+                } else if (state == State.TOR_REPLY) {
+                    Socks5Decoded<Socks5CommandResponse> reply = Socks5Codec.decodeCommandResponse(in);
+                    if (!reply.isDone()) {
+                        if (reply.isFailed()) {
+                            loop.stats.upstreamFailures.increment();
+                            loop.log.warn("Tor SocksPort " + socksPort + " sent a malformed reply (" + reply.failure()
+                                    + "); the client got SOCKS reply 0x01. Is " + socksPort + " really a Tor SocksPort?");
+                            fail(Socks5CommandStatus.FAILURE);
+                        }
+                        return;
+                    }
+                    torReplied(reply.message(), in);
+                    return;
+                } else {
+                    return;
+                }
+            }
+        } finally {
+            if (torIn == in) {
+                in.compact();
+            }
+        }
+    }
+
+    /** Tor answered; {@code torLeftover} (read mode) holds what Tor sent after the reply. */
+    private void torReplied(Socks5CommandResponse reply, ByteBuffer torLeftover) throws IOException {
+        byte[] answer = Socks5Codec.encode(reply);
+        if (!reply.status().isSuccess()) {
+            loop.stats.refusedByTor.increment();
+            loop.log.debug("Tor answered a " + request.type() + " to " + dest() + " with " + reply.status()
+                    + "; relayed to the client.");
+            closeTor();
+            closeAfter(answer);
+            return;
+        }
+        if (!Socks5CommandType.CONNECT.equals(request.type())) {
+            loop.stats.resolved.increment();
+            closeTor();
+            closeAfter(answer);
+            return;
+        }
+        loop.stats.relayed.increment();
+        sendToClient(answer);
+        startRelay(torLeftover);
+    }
+
+    /** Tor's SocksPort failed before the request was sent: nothing reached any destination, so try the next. */
+    private void torFailed(String what) {
+        loop.stats.upstreamFailures.increment();
+        loop.socksPorts.failed(socksPort, what);
+        connectNextSocksPort();
+    }
+
+    // ---- relay --------------------------------------------------------------------------------------
+
+    private void startRelay(ByteBuffer torLeftover) throws IOException {
+        state = State.RELAY;
+        deadline = Long.MAX_VALUE;
+        long now = System.nanoTime();
+        // Bytes Tor sent right after its reply (a server that speaks first) follow the reply to the client.
+        if (torLeftover.hasRemaining()) {
+            loop.stats.bytesToClients.add(torLeftover.remaining());
+            toClient.put(torLeftover);
+        }
+        torIn = null;
+        // Bytes the client sent after its request (optimistic data) go to Tor now that the stream is open.
+        clientIn.flip();
+        if (clientIn.hasRemaining()) {
+            toTor = loop.pool.acquire();
+            toTorSince = now;
+            toTor.put(clientIn);
+        }
+        clientIn = null;
+        toClientSince = now;
+        flushToTor();
+        flushToClient();
+    }
+
+    private void relayRead(boolean fromClient) throws IOException {
+        SocketChannel source = fromClient ? client : tor;
+        ByteBuffer buffer = fromClient ? toTor : toClient;
+        long now = System.nanoTime();
+        if (buffer == null) {
+            buffer = loop.pool.acquire();
+            if (fromClient) {
+                toTor = buffer;
+                toTorSince = now;
+            } else {
+                toClient = buffer;
+                toClientSince = now;
+            }
+        }
+        int n = source.read(buffer);
+        if (n < 0) {
+            if (fromClient) {
+                clientEof = true;
+            } else {
+                torEof = true;
+            }
+        } else if (fromClient) {
+            loop.stats.bytesFromClients.add(n);
+        } else {
+            loop.stats.bytesToClients.add(n);
+        }
+        if (fromClient) {
+            flushToTor();
+        } else {
+            flushToClient();
+        }
+    }
+
+    private void flushToClient() throws IOException {
+        if (toClient != null) {
+            toClient.flip();
+            int n = client.write(toClient);
+            toClient.compact();
+            if (n > 0) {
+                toClientSince = System.nanoTime();
+            }
+            if (toClient.position() == 0) {
+                loop.pool.release(toClient);
+                toClient = null;
+            }
+        }
+        if (toClient == null) {
+            if (state == State.CLOSING) {
+                if (!clientOutputShut) {
+                    // The final reply is out: send FIN, then read until the client closes, so that unread input
+                    // does not turn our close into a reset that could destroy the reply before the client reads it.
+                    clientOutputShut = true;
+                    client.shutdownOutput();
+                }
+                if (clientEof) {
+                    close();
+                    return;
+                }
+            } else if (state == State.RELAY && torEof && !clientOutputShut) {
+                clientOutputShut = true;
+                client.shutdownOutput();
+            }
+        }
+        closeIfRelayDone();
+    }
+
+    private void flushToTor() throws IOException {
+        if (toTor != null) {
+            toTor.flip();
+            int n = tor.write(toTor);
+            toTor.compact();
+            if (n > 0) {
+                toTorSince = System.nanoTime();
+            }
+            if (toTor.position() == 0) {
+                loop.pool.release(toTor);
+                toTor = null;
+            }
+        }
+        if (toTor == null && state == State.RELAY && clientEof && !torOutputShut) {
+            torOutputShut = true;
+            tor.shutdownOutput();
+        }
+        closeIfRelayDone();
+    }
+
+    private void closeIfRelayDone() {
+        if (state == State.RELAY && clientEof && torEof && toClient == null && toTor == null) {
+            close();
+        }
+    }
+
+    private void discardClientInput() throws IOException {
+        ByteBuffer scratch = loop.pool.acquire();
+        try {
+            if (client.read(scratch) < 0) {
+                clientEof = true;
+                if (toClient == null) {
+                    close();
+                }
+            }
+        } finally {
+            loop.pool.release(scratch);
+        }
+    }
+
+    // ---- writing, interest, deadlines, closing --------------------------------------------------------
+
+    private void sendToClient(byte[] bytes) {
+        if (toClient == null) {
+            toClient = loop.pool.acquire();
+            toClientSince = System.nanoTime();
+        }
+        toClient.put(bytes);
+    }
+
+    private void sendToTor(byte[] bytes) {
+        if (toTor == null) {
+            toTor = loop.pool.acquire();
+            toTorSince = System.nanoTime();
+        }
+        toTor.put(bytes);
+    }
+
+    private static byte[] reply(Socks5CommandStatus status) {
+        return Socks5Codec.encode(Socks5CommandResponse.of(status));
+    }
+
+    /** Answers the request with {@code status} and closes. */
+    private void fail(Socks5CommandStatus status) {
+        closeTor();
+        closeAfter(reply(status));
+    }
+
+    /** Sends {@code answer}, then closes the client connection; bounded by the handshake timeout. */
+    private void closeAfter(byte[] answer) {
+        sendToClient(answer);
+        state = State.CLOSING;
+        clientIn = null;
+        torIn = null;
+        deadline = System.nanoTime() + loop.config.handshakeTimeout().toNanos();
+    }
+
+    private void updateInterest() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        int clientOps = 0;
+        switch (state) {
+            case GREETING, AUTH, REQUEST -> clientOps = clientEof ? 0 : SelectionKey.OP_READ;
+            case CONNECTING, TOR_GREETING, TOR_AUTH, TOR_REPLY ->
+                    clientOps = !clientEof && clientIn.hasRemaining() ? SelectionKey.OP_READ : 0;
+            case RELAY -> clientOps = !clientEof && (toTor == null || toTor.hasRemaining()) ? SelectionKey.OP_READ : 0;
+            case CLOSING -> clientOps = clientEof ? 0 : SelectionKey.OP_READ;
+            default -> { }
+        }
+        if (toClient != null) {
+            clientOps |= SelectionKey.OP_WRITE;
+        }
+        if (clientKey.isValid()) {
+            clientKey.interestOps(clientOps);
+        }
+        if (torKey != null && torKey.isValid()) {
+            int torOps = 0;
+            switch (state) {
+                case CONNECTING -> torOps = SelectionKey.OP_CONNECT;
+                case TOR_GREETING, TOR_AUTH, TOR_REPLY -> torOps = torEof ? 0 : SelectionKey.OP_READ;
+                case RELAY -> torOps = !torEof && (toClient == null || toClient.hasRemaining()) ? SelectionKey.OP_READ : 0;
+                default -> { }
+            }
+            if (toTor != null && state != State.CONNECTING) {
+                torOps |= SelectionKey.OP_WRITE;
+            }
+            torKey.interestOps(torOps);
+        }
+    }
+
+    void checkDeadline(long now) {
+        switch (state) {
+            case GREETING, AUTH, REQUEST -> {
+                if (now - deadline >= 0) {
+                    loop.stats.timedOut.increment();
+                    loop.log.debug("A client did not complete its SOCKS request within "
+                            + loop.config.handshakeTimeout().toMillis() + " ms; it was closed.");
+                    close();
+                }
+            }
+            case CONNECTING, TOR_GREETING, TOR_AUTH -> {
+                if (now - deadline >= 0) {
+                    torFailed("did not complete the SOCKS5 handshake within "
+                            + loop.config.connectTimeout().toMillis() + " ms");
+                    updateInterest();
+                }
+            }
+            case TOR_REPLY -> {
+                if (now - deadline >= 0) {
+                    loop.stats.timedOut.increment();
+                    loop.log.warn("Tor did not answer a " + request.type() + " to " + dest() + " within "
+                            + loop.config.replyTimeout().toMillis() + " ms; the client got SOCKS reply 0x06 (TTL"
+                            + " expired). Is the Tor network reachable (see its Bootstrapped log lines)?");
+                    fail(Socks5CommandStatus.TTL_EXPIRED);
+                    updateInterest();
+                }
+            }
+            case RELAY -> {
+                long stall = loop.config.stallTimeout().toNanos();
+                boolean clientStalled = toClient != null && now - toClientSince >= stall;
+                boolean torStalled = toTor != null && now - toTorSince >= stall;
+                if (clientStalled || torStalled) {
+                    loop.stats.timedOut.increment();
+                    loop.log.debug("A stream to " + dest() + " was closed: " + (clientStalled ? "the client" : "Tor")
+                            + " read nothing for " + loop.config.stallTimeout().toMillis() + " ms while bytes waited.");
+                    close();
+                }
+            }
+            case CLOSING -> {
+                if (now - deadline >= 0) {
+                    close();
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** The connection to Tor failed: fail over before the request was sent, else tell the client. */
+    private void torError(IOException e) throws IOException {
+        switch (state) {
+            case CONNECTING, TOR_GREETING, TOR_AUTH -> torFailed("failed during the SOCKS5 handshake (" + e.getMessage() + ")");
+            case TOR_REPLY -> {
+                loop.stats.upstreamFailures.increment();
+                loop.log.warn("The connection to Tor SocksPort " + socksPort + " failed before Tor answered a "
+                        + request.type() + " to " + dest() + " (" + e.getMessage() + "); the client got SOCKS reply"
+                        + " 0x01 and nothing was sent anywhere else. Did tor stop or restart?");
+                fail(Socks5CommandStatus.FAILURE);
+            }
+            default -> throw e;
+        }
+    }
+
+    void closeAfterError(Exception e) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        loop.log.debug("A stream to " + (request == null ? "(no request yet)" : dest()) + " ended: " + e);
+        close();
+    }
+
+    private void closeTor() {
+        if (tor != null) {
+            if (torKey != null) {
+                torKey.cancel();
+            }
+            SelectorLoop.closeQuietly(tor);
+            if (torLocalAddress != null) {
+                loop.observer.upstreamClosed(socksPort.address, torLocalAddress);
+            }
+            tor = null;
+            torKey = null;
+            torLocalAddress = null;
+            torEof = false;
+            torIn = null;
+            if (state != State.RELAY && toTor != null) {
+                loop.pool.release(toTor);
+                toTor = null;
+            }
+        }
+    }
+
+    void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        closeTor();
+        state = State.CLOSED;
+        if (clientKey != null) {
+            clientKey.cancel();
+        }
+        SelectorLoop.closeQuietly(client);
+        if (toClient != null) {
+            loop.pool.release(toClient);
+            toClient = null;
+        }
+        if (toTor != null) {
+            loop.pool.release(toTor);
+            toTor = null;
+        }
+        loop.removed(this);
+    }
+
+    private String dest() {
+        return loop.safelog.destination(request.dstAddr(), request.dstPort());
+    }
+}

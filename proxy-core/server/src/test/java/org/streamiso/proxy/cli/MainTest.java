@@ -1,0 +1,115 @@
+package org.streamiso.proxy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.streamiso.proxy.relay.IsolationPolicy;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), new CountDownLatch(0));
+    }
+
+    private String errText() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpListsEveryOptionAndTheExitCodes() {
+        assertEquals(0, run("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (Options.Option option : Options.OPTIONS) {
+            assertTrue(help.contains("  " + option.name()), option.name() + " missing from:\n" + help);
+        }
+        for (String code : new String[] {"0  ", "1  ", "2  ", "3  ", "4  "}) {
+            assertTrue(help.contains("  " + code), "exit code " + code + "missing");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--listen|127.0.0.1:90500|--listen: \"127.0.0.1:90500\" (expected: a port of 0-65535, 0 for any free port)",
+        "--listen|localhost:9159|--listen: \"localhost:9159\" (expected: IP:PORT with an IP literal",
+        "--listen|256.0.0.1:9159|--listen: \"256.0.0.1:9159\" (expected: IP:PORT with an IP literal",
+        "--listen|0.0.0.0:9159|--listen: \"0.0.0.0:9159\" (expected: a loopback address such as 127.0.0.1, or password-file=FILE",
+        "--listen|127.0.0.1:9159,isolate=everything|--listen: \"127.0.0.1:9159,isolate=everything\" (expected: isolate=client, dest-addr",
+        "--tor-socks|tor:9050|--tor-socks: \"tor:9050\" (expected: IP:PORT",
+        "--stall-timeout|5x|--stall-timeout: \"5x\" (expected: a positive duration such as 500ms, 10s or 5m)",
+        "--max-streams|0|--max-streams: \"0\" (expected: 1-1000000)",
+        "--tor-cookie|/tmp/cookie|--tor-control: nothing (expected: IP:PORT when --tor-cookie",
+        "--frobnicate|x|option: \"--frobnicate\" (expected: one of --listen",
+    })
+    void badArgumentsExitWith2AndNameTheValueAndTheConstraint(String option, String value, String message) {
+        assertEquals(Main.EXIT_USAGE, run(option, value));
+        assertTrue(errText().startsWith("proxy-core: " + message), errText());
+    }
+
+    @Test
+    void aNonLoopbackPortIsAcceptedWithAPasswordOfItsOwn(@TempDir Path dir) throws Exception {
+        Path password = Files.writeString(dir.resolve("pw"), "s3cret\n");
+        Options options = Options.parse(new String[] {"--listen", "0.0.0.0:9159,password-file=" + password});
+        assertEquals("s3cret", options.listeners.get(0).password());
+    }
+
+    @Test
+    void defaultsAreLoopbackAndWhonixPortsGetTheirPresets() throws Exception {
+        Options defaults = Options.parse(new String[0]);
+        assertEquals("127.0.0.1:9159", defaults.listeners.get(0).address().getAddress().getHostAddress() + ":"
+                + defaults.listeners.get(0).address().getPort());
+        assertEquals(9050, defaults.torSocksPorts.get(0).getPort());
+        assertTrue(defaults.torSocksPorts.get(0).getAddress().isLoopbackAddress());
+
+        Options whonix = Options.parse(new String[] {"--whonix-ports", "--handshake-timeout=250ms"});
+        assertEquals(4, whonix.listeners.size());
+        assertEquals(IsolationPolicy.DEST_ADDR_PORT, whonix.listeners.get(3).isolation());
+        assertEquals(Duration.ofMillis(250), whonix.relay.handshakeTimeout());
+        assertThrows(Options.UsageException.class, () -> Options.parse(new String[] {"--unsafe-logging=yes"}));
+    }
+
+    @Test
+    void aPortInUseExitsWith3() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(Main.EXIT_LISTEN_FAILED, run("--listen", "127.0.0.1:" + taken.getLocalPort()));
+            assertTrue(errText().contains("Could not listen on 127.0.0.1:" + taken.getLocalPort()), errText());
+        }
+    }
+
+    @Test
+    void anUnreachableControlPortExitsWith4() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        assertEquals(Main.EXIT_CONTROL_FAILED, run("--listen", "127.0.0.1:0", "--tor-control", "127.0.0.1:" + closed));
+        assertTrue(errText().contains("Could not reach Tor's ControlPort 127.0.0.1:" + closed), errText());
+    }
+
+    @Test
+    void startsAndStopsCleanly() {
+        assertEquals(Main.EXIT_OK, run("--listen", "127.0.0.1:0", "--tor-socks", "127.0.0.1:9"));
+        assertTrue(errText().contains("proxy-core listening on 127.0.0.1:"), errText());
+        assertTrue(errText().contains("proxy-core stopped:"), errText());
+    }
+}

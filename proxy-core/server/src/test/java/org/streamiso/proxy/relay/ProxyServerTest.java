@@ -1,0 +1,510 @@
+package org.streamiso.proxy.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.testing.FakeTorSocksPort;
+import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.Socks5AddressType;
+import org.streamiso.socks.Socks5Codec;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandResponse;
+import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.socks.Socks5PasswordAuthRequest;
+
+/**
+ * The relay against an in-process stand-in for Tor's SocksPort: bytes, replies, credentials, failover, timeouts and
+ * hostile input. Everything stays on 127.0.0.1.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ProxyServerTest {
+    private static final InetSocketAddress LOOPBACK_ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
+    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
+    private FakeTorSocksPort tor;
+
+    @BeforeEach
+    void startFakeTor() throws IOException {
+        tor = FakeTorSocksPort.start();
+        closeables.add(tor);
+    }
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private ProxyServer start(RelayConfig config) throws IOException {
+        return start(config, StreamGate.OPEN);
+    }
+
+    private ProxyServer start(RelayConfig config, StreamGate gate) throws IOException {
+        ProxyServer server = ProxyServer.start(config, IsolationCredentials.random(), gate, StreamObserver.NONE, log);
+        closeables.add(server);
+        return server;
+    }
+
+    private RelayConfig config(IsolationPolicy policy, InetSocketAddress... socksPorts) {
+        return RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT, policy, null)), List.of(socksPorts));
+    }
+
+    private InetSocketAddress proxy(ProxyServer server) {
+        return server.listenAddresses().get(0);
+    }
+
+    private static Socks5CommandRequest connect(String name, int port) {
+        return Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, name, port);
+    }
+
+    private static byte[] echo(Socket socket, byte[] sent) throws IOException {
+        socket.getOutputStream().write(sent);
+        return socket.getInputStream().readNBytes(sent.length);
+    }
+
+    private static byte[] bytes(int... values) {
+        byte[] out = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) values[i];
+        }
+        return out;
+    }
+
+    // ---- relaying -----------------------------------------------------------------------------------
+
+    @Test
+    void connectByNameGoesToTheSocksPortAndRelaysBytesBothWays() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 443))) {
+            assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII),
+                    echo(socket, "hello".getBytes(StandardCharsets.US_ASCII)));
+        }
+        FakeTorSocksPort.Recorded recorded = tor.nextRecorded();
+        assertEquals(Socks5CommandType.CONNECT, recorded.request().type());
+        assertEquals(Socks5AddressType.DOMAIN, recorded.request().dstAddrType());
+        assertEquals("web.example", recorded.request().dstAddr());
+        assertEquals(443, recorded.request().dstPort());
+        assertEquals(IsolationCredentials.USERNAME, recorded.credentials().username());
+    }
+
+    @Test
+    void connectsByIpv4AndIpv6LiteralsAsTheClientSentThem() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        Socks5CommandRequest v4 = Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT,
+                InetAddress.getByName("192.0.2.7"), 80);
+        Socks5CommandRequest v6 = Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT,
+                InetAddress.getByName("2001:db8::7"), 8080);
+        try (Socket a = SocksClient.connect(proxy(server), null, v4);
+             Socket b = SocksClient.connect(proxy(server), null, v6)) {
+            assertArrayEquals(bytes(1, 2, 3), echo(a, bytes(1, 2, 3)));
+            assertArrayEquals(bytes(4, 5, 6), echo(b, bytes(4, 5, 6)));
+        }
+        Set<Socks5CommandRequest> seen = Set.of(tor.nextRecorded().request(), tor.nextRecorded().request());
+        assertEquals(Set.of(v4, v6), seen);
+    }
+
+    @Test
+    void resolveAndResolvePtrReturnTorsAnswer() throws Exception {
+        tor.replies(request -> Socks5CommandType.RESOLVE.equals(request.type())
+                ? new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.IPV4, "10.1.2.3", 0)
+                : new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.DOMAIN, "ptr.example", 0));
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (SocksClient.Result resolved = SocksClient.request(proxy(server), ALICE,
+                Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, "web.example", 0))) {
+            assertEquals("10.1.2.3", resolved.response().bndAddr());
+            assertEquals(-1, resolved.socket().getInputStream().read(), "the connection closes after the answer");
+        }
+        try (SocksClient.Result ptr = SocksClient.request(proxy(server), ALICE, Socks5CommandRequest.ofAddress(
+                Socks5CommandType.RESOLVE_PTR, InetAddress.getByName("10.1.2.3"), 0))) {
+            assertEquals(Socks5AddressType.DOMAIN, ptr.response().bndAddrType());
+            assertEquals("ptr.example", ptr.response().bndAddr());
+        }
+        assertEquals(2, server.stats().resolved());
+    }
+
+    @Test
+    void relaysTorsFailureReplyCodeToTheClient() throws Exception {
+        tor.replies(request -> Socks5CommandResponse.of("gone.onion".equals(request.dstAddr())
+                ? Socks5CommandStatus.ONION_DESCRIPTOR_NOT_FOUND : Socks5CommandStatus.HOST_UNREACHABLE));
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (SocksClient.Result r = SocksClient.request(proxy(server), null, connect("nowhere.example", 80))) {
+            assertEquals(Socks5CommandStatus.HOST_UNREACHABLE, r.response().status());
+            assertEquals(-1, r.socket().getInputStream().read());
+        }
+        try (SocksClient.Result r = SocksClient.request(proxy(server), null, connect("gone.onion", 80))) {
+            assertEquals(Socks5CommandStatus.ONION_DESCRIPTOR_NOT_FOUND, r.response().status());
+        }
+        assertEquals(2, server.stats().refusedByTor());
+    }
+
+    @Test
+    void halfCloseIsRelayedInBothDirections() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            socket.getOutputStream().write("request, then EOF".getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            // The fake echoes until it sees our EOF, then shuts its side: we get everything, then EOF.
+            assertEquals("request, then EOF", new String(SocksClient.readAll(socket), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void relaysEightMebibytesEachWayIntact() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        byte[] payload = new byte[8 << 20];
+        new Random(42).nextBytes(payload);
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            AtomicReference<Exception> writerFailure = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    socket.getOutputStream().write(payload);
+                    socket.shutdownOutput();
+                } catch (IOException e) {
+                    writerFailure.set(e);
+                }
+            });
+            writer.start();
+            byte[] back = SocksClient.readAll(socket);
+            writer.join(10_000);
+            assertNull(writerFailure.get());
+            assertEquals(payload.length, back.length);
+            assertTrue(MessageDigest.isEqual(payload, back), "the echoed bytes differ from those sent");
+        }
+    }
+
+    @Test
+    void bytesSentWithTheRequestAndBytesTorSendsFirstAreKept() throws Exception {
+        tor.afterReply(socket -> {
+            socket.getOutputStream().write("banner".getBytes(StandardCharsets.US_ASCII));
+            FakeTorSocksPort.ECHO.run(socket);
+        });
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy(server), 5_000);
+            socket.setSoTimeout(10_000);
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            all.write(bytes(0x05, 0x01, 0x00));
+            all.write(Socks5Codec.encode(connect("web.example", 25)));
+            all.write("early".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(all.toByteArray());
+            InputStream in = socket.getInputStream();
+            assertArrayEquals(bytes(0x05, 0x00), in.readNBytes(2));
+            assertArrayEquals(bytes(0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0), in.readNBytes(10));
+            assertEquals("bannerearly", new String(in.readNBytes(11), StandardCharsets.US_ASCII));
+        }
+    }
+
+    // ---- isolation credentials ----------------------------------------------------------------------
+
+    @Test
+    void differentClientKeysReachTorAsDifferentCredentialsAndTheSameKeyAsTheSame() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        for (Socks5PasswordAuthRequest key : new Socks5PasswordAuthRequest[] {ALICE, BOB, ALICE, null, null}) {
+            SocksClient.connect(proxy(server), key, connect("web.example", 80)).close();
+        }
+        String alice = tor.nextRecorded().credentials().password();
+        String bob = tor.nextRecorded().credentials().password();
+        String aliceAgain = tor.nextRecorded().credentials().password();
+        String none = tor.nextRecorded().credentials().password();
+        String noneAgain = tor.nextRecorded().credentials().password();
+        assertNotEquals(alice, bob);
+        assertEquals(alice, aliceAgain);
+        assertEquals(none, noneAgain);
+        assertEquals(3, Set.of(alice, bob, none).size());
+    }
+
+    @Test
+    void destAddrPortPolicyGivesEachDestinationItsOwnCredentials() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.DEST_ADDR_PORT, tor.address()));
+        SocksClient.connect(proxy(server), ALICE, connect("a.example", 80)).close();
+        SocksClient.connect(proxy(server), ALICE, connect("a.example", 443)).close();
+        SocksClient.connect(proxy(server), ALICE, connect("b.example", 80)).close();
+        SocksClient.connect(proxy(server), ALICE, connect("A.EXAMPLE", 80)).close();
+        List<String> passwords = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            passwords.add(tor.nextRecorded().credentials().password());
+        }
+        assertEquals(3, new HashSet<>(passwords.subList(0, 3)).size());
+        assertEquals(passwords.get(0), passwords.get(3), "names differ in case only: one destination");
+    }
+
+    // ---- only Tor, fail closed ------------------------------------------------------------------------
+
+    @Test
+    void whileNoSocksPortIsReachableClientsGetFailureAndNothingGoesAnywhereElse() throws Exception {
+        InetSocketAddress deadPort = closedPort();
+        try (ServerSocketChannel canary = ServerSocketChannel.open()) {
+            canary.bind(LOOPBACK_ANY_PORT);
+            canary.configureBlocking(false);
+            int canaryPort = ((InetSocketAddress) canary.getLocalAddress()).getPort();
+            ProxyServer server = start(config(IsolationPolicy.CLIENT, deadPort));
+            Socks5CommandRequest toCanary = Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT,
+                    InetAddress.getLoopbackAddress(), canaryPort);
+            try (SocksClient.Result r = SocksClient.request(proxy(server), ALICE, toCanary)) {
+                assertEquals(Socks5CommandStatus.FAILURE, r.response().status());
+                assertEquals(-1, r.socket().getInputStream().read());
+            }
+            assertNull(canary.accept(), "the canary listener at the destination was connected to");
+            assertTrue(server.stats().upstreamFailures() >= 1);
+            assertTrue(logText().contains("Tor SocksPort 127.0.0.1:" + deadPort.getPort() + " refused the connection"),
+                    logText());
+        }
+    }
+
+    @Test
+    void failsOverToTheNextSocksPortWhenOneIsDown() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, closedPort(), tor.address()));
+        for (int i = 0; i < 3; i++) {
+            try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+                assertArrayEquals(bytes(i), echo(socket, bytes(i)));
+            }
+        }
+        assertEquals(3, tor.acceptedConnections());
+    }
+
+    @Test
+    void spreadsStreamsOverEverySocksPort() throws Exception {
+        try (FakeTorSocksPort second = FakeTorSocksPort.start()) {
+            ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address(), second.address()));
+            for (int i = 0; i < 4; i++) {
+                SocksClient.connect(proxy(server), ALICE, connect("web.example", 80)).close();
+            }
+            assertEquals(2, tor.acceptedConnections());
+            assertEquals(2, second.acceptedConnections());
+        }
+    }
+
+    @Test
+    void aClosedGateGivesFailureAndSendsNothing() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()),
+                () -> "Tor has not finished bootstrapping (40%)");
+        try (SocksClient.Result r = SocksClient.request(proxy(server), ALICE, connect("web.example", 80))) {
+            assertEquals(Socks5CommandStatus.FAILURE, r.response().status());
+        }
+        assertEquals(0, tor.acceptedConnections());
+    }
+
+    // ---- timeouts -------------------------------------------------------------------------------------
+
+    private RelayConfig shortTimeouts(RelayConfig config) {
+        return config.withTimeouts(Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(300),
+                Duration.ofMillis(300));
+    }
+
+    @Test
+    void closesAClientThatNeverCompletesItsHandshake() throws Exception {
+        ProxyServer server = start(shortTimeouts(config(IsolationPolicy.CLIENT, tor.address())));
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy(server), 5_000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(bytes(0x05)); // half a greeting, then silence
+            assertEquals(-1, socket.getInputStream().read());
+        }
+        assertEquals(1, server.stats().timedOut());
+    }
+
+    @Test
+    void answersTtlExpiredWhenTorStaysSilent() throws Exception {
+        tor.silentAfterRequest();
+        ProxyServer server = start(shortTimeouts(config(IsolationPolicy.CLIENT, tor.address())));
+        try (SocksClient.Result r = SocksClient.request(proxy(server), ALICE, connect("web.example", 80))) {
+            assertEquals(Socks5CommandStatus.TTL_EXPIRED, r.response().status());
+        }
+    }
+
+    @Test
+    void closesAStreamWhoseClientStopsReading() throws Exception {
+        CountDownLatch torSawClose = new CountDownLatch(1);
+        tor.afterReply(socket -> {
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                while (true) {
+                    socket.getOutputStream().write(chunk);
+                }
+            } catch (IOException closedByProxy) {
+                torSawClose.countDown();
+            }
+        });
+        ProxyServer server = start(shortTimeouts(config(IsolationPolicy.CLIENT, tor.address())));
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            // Never read: the proxy's buffer fills, Tor's writes block, and the stall timeout ends the stream.
+            assertTrue(torSawClose.await(20, TimeUnit.SECONDS), "the proxy did not close the stalled stream");
+        }
+        assertTrue(server.stats().timedOut() >= 1);
+    }
+
+    // ---- hostile input ------------------------------------------------------------------------------------
+
+    static List<Arguments> malformedInputs() {
+        byte[] http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        return List.of(
+                Arguments.of("SOCKS4 greeting", bytes(0x04, 0x01, 0x00, 0x50, 1, 2, 3, 4, 0), bytes(0x05, 0xFF)),
+                Arguments.of("an HTTP request", http, bytes(0x05, 0xFF)),
+                Arguments.of("a greeting offering no method", bytes(0x05, 0x00), bytes(0x05, 0xFF)),
+                Arguments.of("GSSAPI only", bytes(0x05, 0x01, 0x01), bytes(0x05, 0xFF)),
+                Arguments.of("auth with version 0x05", bytes(0x05, 0x01, 0x02, 0x05, 0x01, 'a', 0x01, 'b'),
+                        bytes(0x05, 0x02, 0x01, 0x01)),
+                Arguments.of("an empty password", bytes(0x05, 0x01, 0x02, 0x01, 0x01, 'a', 0x00),
+                        bytes(0x05, 0x02, 0x01, 0x01)),
+                Arguments.of("BIND", bytes(0x05, 0x01, 0x00, 0x05, 0x02, 0x00, 0x01, 1, 2, 3, 4, 0, 80),
+                        bytes(0x05, 0x00, 0x05, 0x07, 0x00, 0x01, 0, 0, 0, 0, 0, 0)),
+                Arguments.of("UDP ASSOCIATE", bytes(0x05, 0x01, 0x00, 0x05, 0x03, 0x00, 0x01, 1, 2, 3, 4, 0, 80),
+                        bytes(0x05, 0x00, 0x05, 0x07, 0x00, 0x01, 0, 0, 0, 0, 0, 0)),
+                Arguments.of("ATYP 0x02", bytes(0x05, 0x01, 0x00, 0x05, 0x01, 0x00, 0x02, 1, 2, 3, 4, 0, 80),
+                        bytes(0x05, 0x00, 0x05, 0x08, 0x00, 0x01, 0, 0, 0, 0, 0, 0)),
+                Arguments.of("an empty DOMAINNAME", bytes(0x05, 0x01, 0x00, 0x05, 0x01, 0x00, 0x03, 0x00, 0, 80),
+                        bytes(0x05, 0x00, 0x05, 0x08, 0x00, 0x01, 0, 0, 0, 0, 0, 0)),
+                Arguments.of("RSV not zero", bytes(0x05, 0x01, 0x00, 0x05, 0x01, 0x07, 0x01, 1, 2, 3, 4, 0, 80),
+                        bytes(0x05, 0x00, 0x05, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedInputs")
+    void malformedInputGetsTheRightAnswerAndACloseAndNothingReachesTor(String what, byte[] input, byte[] expected)
+            throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy(server), 5_000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(input);
+            assertArrayEquals(expected, SocksClient.readAll(socket), what);
+        }
+        assertEquals(0, tor.acceptedConnections());
+        assertEquals(1, server.stats().malformed() + server.stats().refusedByProxy());
+        // The loop still serves the next client.
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            assertArrayEquals(bytes(9), echo(socket, bytes(9)));
+        }
+    }
+
+    @Test
+    void randomBytesNeverStopTheLoop() throws Exception {
+        ProxyServer server = start(shortTimeouts(config(IsolationPolicy.CLIENT, tor.address())));
+        Random random = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            byte[] garbage = new byte[1 + random.nextInt(600)];
+            random.nextBytes(garbage);
+            if (i % 2 == 0) {
+                garbage[0] = 0x05; // get past the version check more often
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(proxy(server), 5_000);
+                socket.setSoTimeout(10_000);
+                try {
+                    socket.getOutputStream().write(garbage);
+                    SocksClient.readAll(socket);
+                } catch (IOException resetByProxy) {
+                    // A reset is a fine answer to garbage.
+                }
+            }
+        }
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            assertArrayEquals(bytes(1), echo(socket, bytes(1)));
+        }
+        assertFalse(logText().contains("This is a bug"), logText());
+    }
+
+    // ---- ports with a password of their own, limits, logs ---------------------------------------------
+
+    @Test
+    void aPortWithAPasswordRejectsWrongPasswordsAndClientsWithoutOne() throws Exception {
+        RelayConfig config = RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT, IsolationPolicy.CLIENT,
+                "s3cret")), List.of(tor.address()));
+        ProxyServer server = start(config);
+        assertThrows(IOException.class, () -> SocksClient.request(proxy(server), null, connect("web.example", 80)));
+        assertThrows(IOException.class, () -> SocksClient.request(proxy(server), ALICE, connect("web.example", 80)));
+        assertEquals(0, tor.acceptedConnections());
+        try (Socket a = SocksClient.connect(proxy(server), new Socks5PasswordAuthRequest("alice", "s3cret"),
+                connect("web.example", 80));
+             Socket b = SocksClient.connect(proxy(server), new Socks5PasswordAuthRequest("bob", "s3cret"),
+                     connect("web.example", 80))) {
+            assertArrayEquals(bytes(1), echo(a, bytes(1)));
+            assertArrayEquals(bytes(2), echo(b, bytes(2)));
+        }
+        assertNotEquals(tor.nextRecorded().credentials(), tor.nextRecorded().credentials(),
+                "the username is the client's key on a port with a password");
+    }
+
+    @Test
+    void closesClientsBeyondMaxStreams() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()).withMaxStreams(1));
+        try (Socket first = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            assertThrows(IOException.class, () -> SocksClient.request(proxy(server), BOB, connect("web.example", 80)));
+            assertArrayEquals(bytes(3), echo(first, bytes(3)));
+        }
+    }
+
+    @Test
+    void logsScrubDestinationsUnlessUnsafeLoggingIsOn() throws Exception {
+        tor.replies(request -> Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE));
+        ProxyServer safe = start(config(IsolationPolicy.CLIENT, tor.address()));
+        SocksClient.request(proxy(safe), ALICE, connect("secret-destination.example", 80)).close();
+        ProxyServer unsafe = start(config(IsolationPolicy.CLIENT, tor.address()).withUnsafeLogging(true));
+        awaitLog("[scrubbed]");
+        assertFalse(logText().contains("secret-destination"), logText());
+        SocksClient.request(proxy(unsafe), ALICE, connect("secret-destination.example", 80)).close();
+        awaitLog("secret-destination.example:80");
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    private String logText() {
+        return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The log line is written on the selector thread just before the close the client saw; wait for it. */
+    private void awaitLog(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!logText().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no log line with " + text + " in:\n" + logText());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static InetSocketAddress closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort());
+        }
+    }
+}
