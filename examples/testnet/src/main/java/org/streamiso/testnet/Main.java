@@ -11,14 +11,14 @@ import java.util.stream.Collectors;
 
 /**
  * Runs the private Tor network until Ctrl-C, for the demo:
- * {@code java -jar streamiso-testnet.jar [--dir DIR] [--timeout SECONDS]}.
+ * {@code java -jar streamiso-testnet-*-standalone.jar [--dir DIR] [--timeout SECONDS]}.
  *
  * <p>It prints the SocksPorts, the ControlPort, the cookie file and the mapped names; the tors
  * stop when this JVM exits.
  */
 public final class Main {
 
-    private static final String USAGE = "usage: java -jar streamiso-testnet.jar [--dir DIR] [--timeout SECONDS]";
+    private static final String USAGE = "usage: java -jar streamiso-testnet-*-standalone.jar [--dir DIR] [--timeout SECONDS]";
 
     private Main() {
     }

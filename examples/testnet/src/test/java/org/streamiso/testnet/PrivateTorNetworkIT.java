@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.streamiso.testnet.internal.EchoServer;
 import org.streamiso.testnet.internal.Socks5Connect;
+import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.testnet.internal.Socks5Connect.Socks5ReplyException;
 
 /**
@@ -96,7 +97,7 @@ class PrivateTorNetworkIT {
 
             StreamEvent failed = events.await(event -> StreamEvent.FAILED.equals(event.status())
                             && event.targetPort() == canary.port(), "FAILED to port " + canary.port(), EVENT_TIMEOUT);
-            assertEquals(Socks5Connect.REPLY_HOST_UNREACHABLE, failure.reply(),
+            assertEquals(Socks5CommandStatus.HOST_UNREACHABLE, failure.reply(),
                     failure.getMessage() + "; events: " + events.events());
             assertEquals("RESOLVEFAILED", failed.keywords().get("REMOTE_REASON"), failed.toString());
             assertEquals(0, canary.acceptedConnections(), "nothing may reach a listener by a name Tor cannot resolve");
