@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,25 +25,58 @@ import org.streamiso.testnet.TorNetworks;
 /**
  * On the private Tor network: every TCP path of an unmodified application under the agent reaches a web
  * server on loopback by a name that exists only inside Tor (MapAddress), so a local lookup would fail the
- * test; the ControlPort's STREAM events show the stream and its circuit.
+ * test; the ControlPort's STREAM events show the stream and its circuit. The same paths pass with the agent
+ * pointed at proxy-core, which relays to Tor.
  */
 class AgentTorIT {
     static final List<String> PATHS = Clients.PATHS;
     static final Duration STREAM_WAIT = Duration.ofSeconds(60);
 
+    static final Path PROXY_CORE_JAR = Path.of(System.getProperty("streamiso.proxy-core.jar",
+            "../../proxy-core/target/proxy-core.jar"));
+
     static PrivateTorNetwork tor;
     static StreamEvents events;
+    static Process proxyCore;
+    static int proxyCorePort;
 
     @BeforeAll
     static void start() throws Exception {
         tor = TorNetworks.shared();
         events = StreamEvents.open(tor);
+        proxyCorePort = CanaryListener.deadPort();
+        proxyCore = new ProcessBuilder(ForkedJvm.java(), "-jar", PROXY_CORE_JAR.toAbsolutePath().toString(),
+                "--listen", "127.0.0.1:" + proxyCorePort, "--tor-socks", "127.0.0.1:" + socksPort(3),
+                "--tor-control", "127.0.0.1:" + tor.controlPort().getPort(), "--tor-cookie", tor.cookieFile().toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        awaitListening(proxyCorePort, Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stop() throws Exception {
+        if (proxyCore != null) {
+            proxyCore.destroy();
+            proxyCore.waitFor(10, TimeUnit.SECONDS);
+            proxyCore.destroyForcibly();
+        }
         if (events != null) {
             events.close();
+        }
+    }
+
+    private static void awaitListening(int port, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                if (!proxyCore.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("proxy-core did not listen on 127.0.0.1:" + port + " within "
+                            + timeout + " (alive: " + proxyCore.isAlive() + ")", e);
+                }
+                proxyCore.waitFor(50, TimeUnit.MILLISECONDS);
+            }
         }
     }
 
@@ -49,9 +87,20 @@ class AgentTorIT {
     @ParameterizedTest(name = "{0}")
     @FieldSource("PATHS")
     void reachesATorOnlyNameThroughTor(String path) throws Exception {
+        reachesATorOnlyName(path, socksPort(0));
+    }
+
+    /** The agent pointed at proxy-core, which relays to Tor, passes the same test as the agent pointed at Tor. */
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("PATHS")
+    void reachesATorOnlyNameThroughProxyCore(String path) throws Exception {
+        reachesATorOnlyName(path, proxyCorePort);
+    }
+
+    private static void reachesATorOnlyName(String path, int port) throws Exception {
         assumeTrue(!path.startsWith("virtual-thread") || ForkedJvm.feature() >= 21, "virtual threads need JDK 21+");
         try (TestWebServer web = new TestWebServer()) {
-            ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort(0), List.of(), Clients.class, path,
+            ForkedJvm.Result r = ForkedJvm.run("port=" + port, List.of(), Clients.class, path,
                     TorNetworks.WEB_NAME, Integer.toString(web.port()));
             assertTrue(r.stdout().startsWith("OK HTTP") && r.stdout().contains(TestWebServer.GREETING + ": /" + path),
                     r.toString());
