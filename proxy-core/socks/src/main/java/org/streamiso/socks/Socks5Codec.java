@@ -234,6 +234,14 @@ public final class Socks5Codec {
         }
         String addr;
         if (Socks5AddressType.DOMAIN.equals(addrType)) {
+            for (int i = 0; i < addrLength; i++) {
+                if (in.get(addrStart + i) < 0) {
+                    // A name travels in ASCII, international names in their ACE form (RFC 3490); a byte above
+                    // 0x7F would become a different name when re-encoded, so it is refused, not passed on.
+                    return Socks5Decoded.failed(Socks5CommandStatus.ADDRESS_UNSUPPORTED, "DOMAINNAME: a byte above"
+                            + " 0x7F at index " + i + " (expected: ASCII; international names in their xn-- form)");
+                }
+            }
             addr = latin1(in, addrStart, addrLength);
         } else {
             byte[] raw = new byte[addrLength];

@@ -150,6 +150,18 @@ class Socks5CodecTest {
     }
 
     @Test
+    void rejectsADomainnameWithBytesAbove0x7FWithAddressTypeNotSupported() {
+        // Found by Socks5CodecFuzzTest: "example\u02DCom" in UTF-8 made the decoder throw IllegalArgumentException.
+        byte[] wire = bytes(0x05, 0x01, 0x00, 0x03, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0xCB, 0x9C, 'o', 'm', 0x00, 80);
+        Socks5Decoded<Socks5CommandRequest> request = Socks5Codec.decodeCommandRequest(ByteBuffer.wrap(wire));
+        assertEquals(Socks5CommandStatus.ADDRESS_UNSUPPORTED, request.failureReply(), request.toString());
+        wire[1] = 0x00;
+        Socks5Decoded<Socks5CommandResponse> reply = Socks5Codec.decodeCommandResponse(ByteBuffer.wrap(wire));
+        assertTrue(reply.isFailed(), reply.toString());
+        assertFalse(reply.failure().contains("example"), "the destination must not appear in the message");
+    }
+
+    @Test
     void encodesInternationalNamesInTheirAceForm() {
         byte[] wire = Socks5Codec.encode(Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, "b\u00fccher.example", 80));
         String sent = new String(wire, 5, wire[4]);
