@@ -211,17 +211,21 @@ class ProxyCoreIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(java, "-jar", jar.toString(), "--listen", "127.0.0.1:0",
                 "--tor-socks", hostPort(tor.socksPorts().get(1)), "--tor-control", hostPort(tor.controlPort()),
-                "--tor-cookie", tor.cookieFile().toString()).redirectErrorStream(true).start();
+                "--tor-cookie", tor.cookieFile().toString(), "--status", "127.0.0.1:0").redirectErrorStream(true)
+                .start();
         closing(process::destroyForcibly);
         BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
-        Pattern listening = Pattern.compile("proxy-core listening on 127\\.0\\.0\\.1:(\\d+)");
+        Pattern listening = Pattern.compile("proxy-core listening on 127\\.0\\.0\\.1:(\\d+).*; status on"
+                + " http://127\\.0\\.0\\.1:(\\d+)/status\\.");
+        int[] statusPort = new int[1];
         int port = CompletableFuture.supplyAsync(() -> {
             try {
                 for (String line; (line = output.readLine()) != null; ) {
                     seen.append(line).append('\n');
                     Matcher m = listening.matcher(line);
                     if (m.find()) {
+                        statusPort[0] = Integer.parseInt(m.group(2));
                         return Integer.parseInt(m.group(1));
                     }
                 }
@@ -236,6 +240,17 @@ class ProxyCoreIT {
                      connectTo(TorNetworks.WEB_NAME, web.port()))) {
             socket.setSoTimeout(30_000);
             assertArrayEquals("via the jar".getBytes(StandardCharsets.US_ASCII), echo(socket, "via the jar"));
+
+            // The status command, in a JVM of its own, shows that stream from the running proxy-core's endpoint.
+            Process status = new ProcessBuilder(java, "-jar", jar.toString(), "status", "--status",
+                    "127.0.0.1:" + statusPort[0]).redirectErrorStream(true).start();
+            closing(status::destroyForcibly);
+            String table = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(status.waitFor(30, TimeUnit.SECONDS), "the status command did not end");
+            assertEquals(0, status.exitValue(), table);
+            assertTrue(table.contains("Tor: ControlPort connected, bootstrapped 100%"), table);
+            assertTrue(table.matches("(?s).*\\n127\\.0\\.0\\.1 +\\[scrubbed] +0/0 +1 +relaying +CONNECT"
+                    + " +\\[scrubbed] .*"), table);
         }
         process.destroy();
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "proxy-core did not stop on SIGTERM");

@@ -18,6 +18,8 @@ import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.ProxyServer;
 import org.streamiso.proxy.relay.StreamGate;
 import org.streamiso.proxy.relay.StreamObserver;
+import org.streamiso.proxy.status.StatusCollector;
+import org.streamiso.proxy.status.StatusServer;
 
 /**
  * {@code java -jar proxy-core.jar}: parses the command line, connects to the ControlPort (when asked), binds the
@@ -29,6 +31,7 @@ public final class Main {
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_LISTEN_FAILED = 3;
     public static final int EXIT_CONTROL_FAILED = 4;
+    public static final int EXIT_STATUS_FAILED = 5;
 
     private static final int CONTROL_CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final Duration CONTROL_RECONNECT_DELAY = Duration.ofSeconds(5);
@@ -46,6 +49,9 @@ public final class Main {
      * @return the exit code
      */
     static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
+        if (args.length > 0 && StatusCommand.isCommand(args[0])) {
+            return StatusCommand.run(args, out, err);
+        }
         Options options;
         try {
             options = Options.parse(args);
@@ -83,9 +89,10 @@ public final class Main {
             }
         }
 
+        IsolationCredentials credentials = IsolationCredentials.random();
         ProxyServer server;
         try {
-            server = ProxyServer.start(options.relay, IsolationCredentials.random(),
+            server = ProxyServer.start(options.relay, credentials,
                     monitor != null ? monitor : StreamGate.OPEN, audit != null ? audit : StreamObserver.NONE, log);
         } catch (IOException e) {
             log.error(e.getMessage());
@@ -93,6 +100,20 @@ public final class Main {
                 monitor.close();
             }
             return EXIT_LISTEN_FAILED;
+        }
+        StatusServer status = null;
+        if (options.status != null) {
+            try {
+                status = StatusServer.start(options.status, new StatusCollector(server, credentials, monitor, safelog),
+                        credentials, monitor, safelog, log);
+            } catch (IOException e) {
+                log.error(e.getMessage());
+                server.close();
+                if (monitor != null) {
+                    monitor.close();
+                }
+                return EXIT_LISTEN_FAILED;
+            }
         }
         if (monitor != null) {
             monitor.startFollowing();
@@ -110,16 +131,18 @@ public final class Main {
         }
         log.info("proxy-core listening on " + listening + "; relaying only to Tor SocksPort " + upstreams
                 + (monitor != null ? "; circuit audit on through ControlPort " + hostPort(options.torControl)
-                : "; no --tor-control, so no circuit audit") + ".");
+                : "; no --tor-control, so no circuit audit")
+                + (status != null ? "; status on http://" + hostPort(status.address()) + "/status" : "") + ".");
 
         ProxyServer running = server;
         TorMonitor runningMonitor = monitor;
+        StatusServer runningStatus = status;
         AtomicBoolean stoppedBySignal = new AtomicBoolean();
         AtomicBoolean relayEnded = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             stoppedBySignal.set(true);
             stop.countDown();
-            shutdown(running, runningMonitor, log);
+            shutdown(running, runningMonitor, runningStatus, log);
         }, "streamiso-proxy-core-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
@@ -148,11 +171,14 @@ public final class Main {
             return EXIT_OK;
         }
         boolean relayDied = relayEnded.get();
-        shutdown(server, monitor, log);
+        shutdown(server, monitor, status, log);
         return relayDied ? EXIT_RELAY_FAILED : EXIT_OK;
     }
 
-    private static void shutdown(ProxyServer server, TorMonitor monitor, Log log) {
+    private static void shutdown(ProxyServer server, TorMonitor monitor, StatusServer status, Log log) {
+        if (status != null) {
+            status.close();
+        }
         server.close();
         String audit = "";
         if (monitor != null) {

@@ -53,6 +53,9 @@ public final class Options {
                     "The ControlPort's cookie, tor's DataDirectory/control_auth_cookie."),
             new Option("--tor-control-password-file", "FILE",
                     "A file whose first line is the ControlPort password (HashedControlPassword)."),
+            new Option("--status", "IP:PORT",
+                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=USERNAME,"
+                    + " POST /newnym. Off by default. The status, renew and newnym commands read it."),
             new Option("--handshake-timeout", "DURATION",
                     "How long a client may take to send its SOCKS request. Default: 10s."),
             new Option("--connect-timeout", "DURATION",
@@ -74,8 +77,9 @@ public final class Options {
               0  --help
               1  relaying failed after start-up (see the log)
               2  bad command line
-              3  a --listen address could not be bound
+              3  a --listen or --status address could not be bound
               4  Tor's ControlPort could not be reached or refused authentication
+              5  (status, renew, newnym) the status endpoint could not be reached or answered an error
               130, 143  stopped by SIGINT or SIGTERM (the JVM's usual codes), after closing every stream
             """;
 
@@ -87,17 +91,20 @@ public final class Options {
     final InetSocketAddress torControl;
     final Path torCookie;
     final Path torControlPasswordFile;
+    final InetSocketAddress status;
     final RelayConfig relay;
     final boolean debug;
     final boolean help;
 
     private Options(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts, InetSocketAddress torControl,
-            Path torCookie, Path torControlPasswordFile, RelayConfig relay, boolean debug, boolean help) {
+            Path torCookie, Path torControlPasswordFile, InetSocketAddress status, RelayConfig relay, boolean debug,
+            boolean help) {
         this.listeners = listeners;
         this.torSocksPorts = torSocksPorts;
         this.torControl = torControl;
         this.torCookie = torCookie;
         this.torControlPasswordFile = torControlPasswordFile;
+        this.status = status;
         this.relay = relay;
         this.debug = debug;
         this.help = help;
@@ -107,7 +114,7 @@ public final class Options {
     public static Options parse(String[] args) throws UsageException {
         for (String arg : args) {
             if ("--help".equals(arg) || "-h".equals(arg)) {
-                return new Options(List.of(), List.of(), null, null, null, null, false, true);
+                return new Options(List.of(), List.of(), null, null, null, null, null, false, true);
             }
         }
         List<String> listenSpecs = new ArrayList<>();
@@ -115,6 +122,7 @@ public final class Options {
         InetSocketAddress control = null;
         Path cookie = null;
         Path controlPasswordFile = null;
+        InetSocketAddress status = null;
         Duration handshake = RelayConfig.DEFAULT_HANDSHAKE_TIMEOUT;
         Duration connect = RelayConfig.DEFAULT_CONNECT_TIMEOUT;
         Duration reply = RelayConfig.DEFAULT_REPLY_TIMEOUT;
@@ -156,6 +164,7 @@ public final class Options {
                 case "--tor-control" -> control = parseAddress(name, value);
                 case "--tor-cookie" -> cookie = Path.of(value);
                 case "--tor-control-password-file" -> controlPasswordFile = Path.of(value);
+                case "--status" -> status = parseStatusAddress(value);
                 case "--handshake-timeout" -> handshake = parseDuration(name, value);
                 case "--connect-timeout" -> connect = parseDuration(name, value);
                 case "--reply-timeout" -> reply = parseDuration(name, value);
@@ -192,7 +201,18 @@ public final class Options {
         }
         RelayConfig relay = new RelayConfig(listeners, socksPorts, handshake, connect, reply, stall, maxStreams,
                 RelayConfig.DEFAULT_BUFFER_SIZE, unsafe);
-        return new Options(listeners, socksPorts, control, cookie, controlPasswordFile, relay, debug, false);
+        return new Options(listeners, socksPorts, control, cookie, controlPasswordFile, status, relay, debug, false);
+    }
+
+    /** {@code --status}: a loopback IP:PORT (port 0 picks a free one); the endpoint has no password. */
+    static InetSocketAddress parseStatusAddress(String value) throws UsageException {
+        InetSocketAddress address = parseAddress("--status", value, true);
+        if (!address.getAddress().isLoopbackAddress()) {
+            throw new UsageException("--status: \"" + value + "\" (expected: a loopback address such as"
+                    + " 127.0.0.1:9158; the status endpoint has no password and must not be reachable from the"
+                    + " network)");
+        }
+        return address;
     }
 
     private static ListenerConfig parseListener(String spec) throws UsageException {
@@ -342,7 +362,8 @@ public final class Options {
     /** The text of {@code --help}. */
     static String help() {
         StringBuilder sb = new StringBuilder();
-        sb.append("Usage: java -jar proxy-core.jar [OPTION]...\n\n");
+        sb.append("Usage: java -jar proxy-core.jar [OPTION]...\n");
+        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key USERNAME]\n\n");
         sb.append("A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that\n");
         sb.append("combine the client's own username/password with the listening port's policy; nothing goes\n");
         sb.append("anywhere else. DURATION is a number with ms, s or m, e.g. 500ms, 10s, 5m.\n\nOptions:\n");
@@ -354,6 +375,17 @@ public final class Options {
             sb.append('\n');
             sb.append(wrap(option.description(), "      ", 100));
         }
+        sb.append("""
+
+                Commands, for a proxy-core running with --status IP:PORT:
+                  status --status IP:PORT
+                      Print clients and keys, their streams, circuits and exits, bytes, refusals and the audit.
+                  renew --status IP:PORT --key USERNAME
+                      A new identity for one client key (its SOCKS username): its new streams get new circuits;
+                      its open streams and every other key keep theirs.
+                  newnym --status IP:PORT
+                      SIGNAL NEWNYM: new circuits for every new stream of every key (needs --tor-control).
+                """);
         sb.append('\n').append(EXIT_CODES);
         sb.append("\nExample:\n  java -jar proxy-core/target/proxy-core.jar --whonix-ports --tor-socks 127.0.0.1:9050 \\\n"
                 + "      --tor-control 127.0.0.1:9051 --tor-cookie /var/lib/tor/control_auth_cookie\n");

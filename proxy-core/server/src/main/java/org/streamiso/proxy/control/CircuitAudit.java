@@ -48,6 +48,8 @@ public final class CircuitAudit implements StreamObserver {
     private final Map<String, TorStream> torStreams = new ConcurrentHashMap<>();
     /** Guarded by itself. */
     private final Map<String, Circuit> circuits = new LinkedHashMap<>();
+    /** The exit of every open circuit Tor reported, ours or not yet ours; guarded by {@link #circuits}. */
+    private final Map<String, String> exits = new java.util.HashMap<>();
     private final List<Violation> violations = Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong violationCount = new AtomicLong();
     private final Object changed = new Object();
@@ -133,11 +135,17 @@ public final class CircuitAudit implements StreamObserver {
         synchronized (circuits) {
             if ("CLOSED".equals(status) || "FAILED".equals(status)) {
                 circuits.remove(circuitId);
+                exits.remove(circuitId);
             } else if ("BUILT".equals(status) || "EXTENDED".equals(status)) {
+                // Circuits are usually built before a stream of ours attaches, so every exit is kept until then.
                 Circuit circuit = circuits.get(circuitId);
                 String path = line.argument(2);
-                if (circuit != null && !path.isEmpty()) {
-                    circuit.exit = path.substring(path.lastIndexOf(',') + 1);
+                if (!path.isEmpty()) {
+                    String exit = path.substring(path.lastIndexOf(',') + 1);
+                    exits.put(circuitId, exit);
+                    if (circuit != null) {
+                        circuit.exit = exit;
+                    }
                 }
             }
         }
@@ -178,7 +186,11 @@ public final class CircuitAudit implements StreamObserver {
         String key = stream.key;
         Set<String> violatingKeys = null;
         synchronized (circuits) {
-            Circuit circuit = circuits.computeIfAbsent(circuitId, id -> new Circuit());
+            Circuit circuit = circuits.computeIfAbsent(circuitId, id -> {
+                Circuit c = new Circuit();
+                c.exit = exits.getOrDefault(id, "");
+                return c;
+            });
             if (!circuitId.equals(previous)) {
                 circuit.streams++;
             }
@@ -188,17 +200,18 @@ public final class CircuitAudit implements StreamObserver {
             }
         }
         if (violatingKeys != null) {
-            violationCount.incrementAndGet();
-            violations.add(new Violation(circuitId, violatingKeys));
+            long count = violationCount.incrementAndGet();
             StringBuilder keys = new StringBuilder();
             for (String k : violatingKeys) {
                 keys.append(keys.length() == 0 ? "" : ", ").append(safelog.key(shortKey(k)));
             }
             log.error("ISOLATION VIOLATED: Tor circuit " + circuitId + " carries streams of " + violatingKeys.size()
                     + " different isolation keys (" + keys + "); streams that must never share a circuit did. The"
-                    + " audit counted it (violations: " + violationCount.get() + ") and relaying goes on. Likely"
+                    + " audit counted it (violations: " + count + ") and relaying goes on. Likely"
                     + " cause: the SocksPort in --tor-socks lacks IsolateSOCKSAuth (it is on by default; check"
                     + " torrc for NoIsolateSOCKSAuth); fix the torrc and send SIGNAL NEWNYM.");
+            // Listed after the log line, so that whoever sees the violation in the list finds it in the log too.
+            violations.add(new Violation(circuitId, violatingKeys));
         }
     }
 
@@ -230,6 +243,26 @@ public final class CircuitAudit implements StreamObserver {
         return null;
     }
 
+    /**
+     * The circuit of every stream of ours whose circuit is known, by SOURCE_ADDR ({@code 127.0.0.1:port}, the
+     * upstream connection's local address); one pass for a status view of many streams.
+     */
+    public Map<String, String> circuitsBySourceAddr() {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (TorStream stream : torStreams.values()) {
+            String circuitId = stream.circuitId;
+            if (circuitId != null) {
+                out.put(stream.source, circuitId);
+            }
+        }
+        return out;
+    }
+
+    /** The SOURCE_ADDR form of a local address: {@code 127.0.0.1:40001}. */
+    public static String sourceAddrOf(InetSocketAddress address) {
+        return sourceAddr(address);
+    }
+
     /** The circuits that carried streams of ours and are not closed, with their keys (opaque) and exits. */
     public List<CircuitView> circuits() {
         synchronized (circuits) {
@@ -250,6 +283,7 @@ public final class CircuitAudit implements StreamObserver {
         torStreams.clear();
         synchronized (circuits) {
             circuits.clear();
+            exits.clear();
         }
     }
 

@@ -38,6 +38,7 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
     private final Duration reconnectDelay;
 
     private volatile TorControl control;
+    private final Object connectedChanged = new Object();
     /** Bootstrap percentage, or -1 while unknown (no ControlPort connection). */
     private volatile int bootstrap = -1;
     private volatile boolean closed;
@@ -76,7 +77,30 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
             closeQuietly(c);
             throw e;
         }
-        control = c;
+        synchronized (connectedChanged) {
+            control = c;
+            connectedChanged.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until connected to the ControlPort (at once when already), for status views and tests that must not
+     * sleep.
+     *
+     * @return whether connected within {@code timeout}
+     */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (connectedChanged) {
+            while (control == null) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0 || closed) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(connectedChanged, remaining);
+            }
+            return true;
+        }
     }
 
     private void setUp(TorControl c) throws IOException {
@@ -97,6 +121,16 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
         }
         c.setEvents(EVENTS);
         onBootstrapPhase(c.getInfo("status/bootstrap-phase"));
+        // Circuits built before this connection (Tor builds some at start) get their exits from circuit-status,
+        // whose lines have the form of CIRC events.
+        String circuitStatus = c.getInfo("circuit-status");
+        if (circuitStatus != null) {
+            for (String line : circuitStatus.split("\n")) {
+                if (!line.isBlank()) {
+                    audit.onCircuitEvent(line.strip());
+                }
+            }
+        }
     }
 
     /** Follows the connection from a daemon thread, reconnecting when it goes away, until {@link #close()}. */

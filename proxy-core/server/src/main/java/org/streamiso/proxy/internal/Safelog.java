@@ -27,6 +27,14 @@ public final class Safelog {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
+    /** A client's IP address: loopback addresses as they are (they say nothing of anyone), others scrubbed. */
+    public String clientAddress(java.net.InetAddress address) {
+        if (address == null) {
+            return null;
+        }
+        return unsafe || address.isLoopbackAddress() ? address.getHostAddress() : SCRUBBED;
+    }
+
     /** An isolation key or anything derived from one, or {@code [scrubbed]}. */
     public String key(String key) {
         return unsafe ? key : SCRUBBED;

@@ -9,6 +9,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
@@ -33,6 +34,8 @@ public final class IsolationCredentials {
     private static final int SALT_BYTES = 32;
 
     private final byte[] salt;
+    /** The identity epoch of each renewed client key (its RFC 1929 username); absent means 0. */
+    private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
 
     public IsolationCredentials(byte[] salt) {
         if (salt.length < 16) {
@@ -49,15 +52,41 @@ public final class IsolationCredentials {
     }
 
     /**
+     * Starts a new identity epoch for a client key: streams of that key opened from now on get credentials that
+     * no earlier stream had, so Tor puts them on new circuits; streams already open keep their circuits, and every
+     * other key keeps its credentials.
+     *
+     * @param clientKey the client's RFC 1929 username, as it sends it
+     * @return the key's new epoch (1 after the first renewal)
+     */
+    public long renew(String clientKey) {
+        Objects.requireNonNull(clientKey, "clientKey");
+        return epochs.merge(clientKey, 1L, Long::sum);
+    }
+
+    /** The current identity epoch of a client key: 0 until {@link #renew} is first called for it. */
+    public long epoch(String clientKey) {
+        return epochs.getOrDefault(clientKey, 0L);
+    }
+
+    /** The credentials to send to Tor for one stream, in its client key's current epoch (see below). */
+    public Socks5PasswordAuthRequest upstream(ListenerConfig listener, InetAddress clientAddress,
+            Socks5PasswordAuthRequest clientKey, Socks5CommandRequest request) {
+        return upstream(listener, clientAddress, clientKey, request,
+                clientKey == null ? 0 : epoch(clientKey.username()));
+    }
+
+    /**
      * The credentials to send to Tor for one stream.
      *
      * @param listener      the listening port that accepted the client
      * @param clientAddress the client's IP address
      * @param clientKey     the client's RFC 1929 username/password, or null when it sent none
      * @param request       the client's request; its destination counts as the listener's policy says
+     * @param epoch         the client key's identity epoch (see {@link #renew}); ignored without a key
      */
     public Socks5PasswordAuthRequest upstream(ListenerConfig listener, InetAddress clientAddress,
-            Socks5PasswordAuthRequest clientKey, Socks5CommandRequest request) {
+            Socks5PasswordAuthRequest clientKey, Socks5CommandRequest request, long epoch) {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(clientAddress, "clientAddress");
         Objects.requireNonNull(request, "request");
@@ -80,6 +109,11 @@ public final class IsolationCredentials {
             fields.add("key");
             fields.add(clientKey.username().getBytes(StandardCharsets.ISO_8859_1));
             fields.add(clientKey.password().getBytes(StandardCharsets.ISO_8859_1));
+            if (epoch != 0) {
+                // Only renewed keys get the field, so that epoch 0 keeps the credentials of before renewals existed.
+                fields.add("epoch");
+                fields.add(Long.toString(epoch));
+            }
         }
         if (listener.isolation().isolatesDestAddr()) {
             fields.add("dest-addr");

@@ -2,8 +2,13 @@ package org.streamiso.proxy.relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.streamiso.proxy.internal.Log;
 
 /**
@@ -56,6 +61,29 @@ public final class ProxyServer implements AutoCloseable {
 
     public RelayStats stats() {
         return stats;
+    }
+
+    /**
+     * The open streams and the SocksPorts' state, taken on the selector thread between two events.
+     *
+     * @throws IOException when the relay has stopped or did not answer within {@code timeout}
+     */
+    public RelaySnapshot snapshot(Duration timeout) throws IOException {
+        CompletableFuture<RelaySnapshot> result = new CompletableFuture<>();
+        if (!loop.submit(() -> result.complete(loop.snapshot()))) {
+            throw new IOException("The relay has stopped; there is nothing to show.");
+        }
+        try {
+            return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("The relay's selector thread did not answer within " + timeout.toMillis()
+                    + " ms; no status was taken. Is the machine overloaded (see the open streams and CPU)?", e);
+        } catch (ExecutionException e) {
+            throw new IOException("Taking the status failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while taking the status", e);
+        }
     }
 
     /** Blocks until the relay stops. */

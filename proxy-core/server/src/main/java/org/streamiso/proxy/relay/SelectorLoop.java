@@ -9,10 +9,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.streamiso.proxy.internal.BufferPool;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
@@ -41,7 +41,11 @@ final class SelectorLoop implements Runnable {
     final Safelog safelog;
 
     private final List<Listener> listeners = new ArrayList<>();
-    private final Set<Stream> streams = new HashSet<>();
+    /** Insertion order: the status view lists streams oldest first. */
+    private final Set<Stream> streams = new java.util.LinkedHashSet<>();
+    /** Work handed to the selector thread by other threads (status snapshots). */
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private long nextStreamId = 1;
     private final long tickNanos;
     private volatile boolean running = true;
 
@@ -119,6 +123,7 @@ final class SelectorLoop implements Runnable {
                             + " failure; restart proxy-core.");
                     return;
                 }
+                runTasks();
                 Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext()) {
                     SelectionKey key = keys.next();
@@ -178,7 +183,7 @@ final class SelectorLoop implements Runnable {
             try {
                 client.configureBlocking(false);
                 client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Stream stream = new Stream(this, listener.config, client);
+                Stream stream = new Stream(this, listener.config, client, nextStreamId++);
                 stream.register();
                 streams.add(stream);
                 stats.open.incrementAndGet();
@@ -206,6 +211,38 @@ final class SelectorLoop implements Runnable {
                 stream.close();
             }
         }
+    }
+
+    /**
+     * Runs {@code task} on the selector thread soon; false when the loop has stopped (the task will not run).
+     */
+    boolean submit(Runnable task) {
+        if (!running) {
+            return false;
+        }
+        tasks.add(task);
+        selector.wakeup();
+        return true;
+    }
+
+    private void runTasks() {
+        for (Runnable task; (task = tasks.poll()) != null; ) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("Unexpected " + e + " in a status task; it was skipped and relaying goes on. This is a bug"
+                        + " in proxy-core; please report it with this line.");
+            }
+        }
+    }
+
+    /** The streams and SocksPorts now; selector thread only. */
+    RelaySnapshot snapshot() {
+        List<StreamStatus> open = new ArrayList<>(streams.size());
+        for (Stream stream : streams) {
+            open.add(stream.status());
+        }
+        return new RelaySnapshot(open, socksPorts.status());
     }
 
     /** Number of open client streams; selector thread only. */

@@ -83,10 +83,18 @@ final class Stream {
     private long toClientSince;
     private long toTorSince;
 
-    Stream(SelectorLoop loop, ListenerConfig listener, SocketChannel client) {
+    /** For the status view: a number unique in this run, when accepted, bytes each way, the key's epoch. */
+    private final long id;
+    private final long openedAtMillis = System.currentTimeMillis();
+    private long bytesFromClient;
+    private long bytesToClient;
+    private long epoch;
+
+    Stream(SelectorLoop loop, ListenerConfig listener, SocketChannel client, long id) {
         this.loop = loop;
         this.listener = listener;
         this.client = client;
+        this.id = id;
         this.deadline = System.nanoTime() + loop.config.handshakeTimeout().toNanos();
     }
 
@@ -135,6 +143,7 @@ final class Stream {
                     clientEof = true;
                 } else {
                     loop.stats.bytesFromClients.add(n);
+                    bytesFromClient += n;
                 }
                 if (state == State.GREETING || state == State.AUTH || state == State.REQUEST) {
                     clientHandshake();
@@ -270,8 +279,9 @@ final class Stream {
             close(); // The client is already gone: nobody to relay for.
             return;
         }
+        epoch = clientKeyCredentials == null ? 0 : loop.credentials.epoch(clientKeyCredentials.username());
         torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
-                request);
+                request, epoch);
         candidates = loop.socksPorts.order();
         nextCandidate = 0;
         connectNextSocksPort();
@@ -422,6 +432,7 @@ final class Stream {
         // Bytes Tor sent right after its reply (a server that speaks first) follow the reply to the client.
         if (torLeftover.hasRemaining()) {
             loop.stats.bytesToClients.add(torLeftover.remaining());
+            bytesToClient += torLeftover.remaining();
             toClient.put(torLeftover);
         }
         torIn = null;
@@ -461,8 +472,10 @@ final class Stream {
             }
         } else if (fromClient) {
             loop.stats.bytesFromClients.add(n);
+            bytesFromClient += n;
         } else {
             loop.stats.bytesToClients.add(n);
+            bytesToClient += n;
         }
         if (fromClient) {
             flushToTor();
@@ -725,6 +738,34 @@ final class Stream {
             toTor = null;
         }
         loop.removed(this);
+    }
+
+    /** What the status view shows of this stream, in clear: the status model scrubs it. */
+    StreamStatus status() {
+        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
+        return new StreamStatus(id, listener.address(), listener.isolation(),
+                clientAddress == null ? null : clientAddress.getAddress(),
+                clientKeyCredentials == null ? null : clientKeyCredentials.username(), epoch,
+                request == null ? null : commandName(request), request == null ? null : request.dstAddr(),
+                request == null ? 0 : request.dstPort(), stateName(), openedAtMillis, bytesFromClient, bytesToClient,
+                socksPort == null || tor == null ? null : socksPort.address, torLocalAddress);
+    }
+
+    /** {@code CONNECT}, {@code RESOLVE}: the command's name without its code. */
+    private static String commandName(Socks5CommandRequest request) {
+        String name = request.type().toString();
+        int paren = name.indexOf(" (");
+        return paren > 0 ? name.substring(0, paren) : name;
+    }
+
+    private String stateName() {
+        return switch (state) {
+            case GREETING, AUTH, REQUEST -> "handshake";
+            case CONNECTING, TOR_GREETING, TOR_AUTH -> "connecting";
+            case TOR_REPLY -> "waiting-for-tor";
+            case RELAY -> "relaying";
+            case CLOSING, CLOSED -> "closing";
+        };
     }
 
     private String dest() {

@@ -71,6 +71,15 @@ final class TorSocksPorts {
         }
     }
 
+    /** Each SocksPort and whether it is marked down, in configured order. */
+    List<RelaySnapshot.SocksPortStatus> status() {
+        List<RelaySnapshot.SocksPortStatus> out = new ArrayList<>(ports.size());
+        for (SocksPort port : ports) {
+            out.add(new RelaySnapshot.SocksPortStatus(port.address, port.down));
+        }
+        return out;
+    }
+
     /** {@code 127.0.0.1:9050, 127.0.0.1:9052} */
     String describe() {
         StringBuilder sb = new StringBuilder();

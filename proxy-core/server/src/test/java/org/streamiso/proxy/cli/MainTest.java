@@ -8,11 +8,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.IsolationCredentials;
 import org.streamiso.proxy.relay.IsolationPolicy;
+import org.streamiso.proxy.relay.ListenerConfig;
+import org.streamiso.proxy.relay.ProxyServer;
+import org.streamiso.proxy.relay.RelayConfig;
+import org.streamiso.proxy.relay.StreamGate;
+import org.streamiso.proxy.relay.StreamObserver;
+import org.streamiso.proxy.status.StatusCollector;
+import org.streamiso.proxy.status.StatusServer;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MainTest {
@@ -43,7 +55,8 @@ class MainTest {
         for (Options.Option option : Options.OPTIONS) {
             assertTrue(help.contains("  " + option.name()), option.name() + " missing from:\n" + help);
         }
-        for (String code : new String[] {"0  ", "1  ", "2  ", "3  ", "4  "}) {
+        assertTrue(help.contains("  renew --status IP:PORT --key USERNAME"), help);
+        for (String code : new String[] {"0  ", "1  ", "2  ", "3  ", "4  ", "5  "}) {
             assertTrue(help.contains("  " + code), "exit code " + code + "missing");
         }
     }
@@ -60,6 +73,7 @@ class MainTest {
         "--max-streams|0|--max-streams: \"0\" (expected: 1-1000000)",
         "--tor-cookie|/tmp/cookie|--tor-control: nothing (expected: IP:PORT when --tor-cookie",
         "--frobnicate|x|option: \"--frobnicate\" (expected: one of --listen",
+        "--status|0.0.0.0:9158|--status: \"0.0.0.0:9158\" (expected: a loopback address such as 127.0.0.1:9158; the status endpoint has no password",
     })
     void badArgumentsExitWith2AndNameTheValueAndTheConstraint(String option, String value, String message) {
         assertEquals(Main.EXIT_USAGE, run(option, value));
@@ -111,5 +125,60 @@ class MainTest {
         assertEquals(Main.EXIT_OK, run("--listen", "127.0.0.1:0", "--tor-socks", "127.0.0.1:9"));
         assertTrue(errText().contains("proxy-core listening on 127.0.0.1:"), errText());
         assertTrue(errText().contains("proxy-core stopped:"), errText());
+    }
+
+    @Test
+    void theStatusCommandPrintsTheEndpointAsATableAndRenewChangesOneKey() throws Exception {
+        Log log = new Log(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), false);
+        IsolationCredentials credentials = IsolationCredentials.random();
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        try (ProxyServer proxy = ProxyServer.start(RelayConfig.of(List.of(ListenerConfig.of(loopback)),
+                     List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9))), credentials,
+                     StreamGate.OPEN, StreamObserver.NONE, log);
+             StatusServer status = StatusServer.start(loopback, new StatusCollector(proxy, credentials, null,
+                     new Safelog(false)), credentials, null, new Safelog(false), log)) {
+            String endpoint = "127.0.0.1:" + status.address().getPort();
+            assertEquals(Main.EXIT_OK, run("status", "--status", endpoint), errText());
+            String table = out.toString(StandardCharsets.UTF_8);
+            assertTrue(table.contains("(destinations and keys [scrubbed]; --unsafe-logging shows them)"), table);
+            assertTrue(table.contains("Tor: no --tor-control, so no circuits, exits or isolation audit"), table);
+            assertTrue(table.contains("SocksPorts: 127.0.0.1:9 up"), table);
+            assertTrue(table.contains("No open streams."), table);
+
+            assertEquals(Main.EXIT_OK, run("renew", "--status=" + endpoint, "--key", "alice"), errText());
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("Renewed the identity of client key [scrubbed]"
+                    + " (epoch 1)"), out.toString(StandardCharsets.UTF_8));
+            assertEquals(1, credentials.epoch("alice"));
+            assertEquals(0, credentials.epoch("bob"));
+
+            assertEquals(Main.EXIT_STATUS_FAILED, run("newnym", "--status", endpoint));
+            assertTrue(errText().contains("answered HTTP 503: proxy-core follows no ControlPort"), errText());
+        }
+    }
+
+    @Test
+    void theStatusCommandSaysWhenNothingAnswersAndWhatItNeeds() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        assertEquals(Main.EXIT_STATUS_FAILED, run("status", "--status", "127.0.0.1:" + closed));
+        assertTrue(errText().startsWith("proxy-core: Could not reach proxy-core's status endpoint 127.0.0.1:" + closed
+                + " ("), errText());
+        assertTrue(errText().contains("nothing was shown. Is proxy-core running with --status 127.0.0.1:" + closed
+                + "?"), errText());
+
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("status"));
+        assertTrue(errText().startsWith("proxy-core: --status: nothing (expected: IP:PORT of a proxy-core started"
+                + " with --status"), errText());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("renew", "--status", "127.0.0.1:1"));
+        assertTrue(errText().startsWith("proxy-core: --key: nothing (expected: the client's SOCKS username"),
+                errText());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("status", "--status", "192.0.2.1:9158"));
+        assertTrue(errText().startsWith("proxy-core: --status: \"192.0.2.1:9158\" (expected: a loopback address"),
+                errText());
     }
 }

@@ -101,4 +101,22 @@ class CircuitAuditTest {
         audit.onCircuitEvent("10 BUILT $A~guard,$B~middle,$C~exit1 PURPOSE=GENERAL");
         assertEquals("$C~exit1", audit.circuits().get(0).exit());
     }
+
+    @Test
+    void knowsTheExitOfACircuitBuiltBeforeAStreamOfOursAttached() {
+        audit.onCircuitEvent("7 BUILT $AAAA~guard,$BBBB~middle,$CCCC~exit1 BUILD_FLAGS=NEED_CAPACITY PURPOSE=GENERAL");
+        audit.onCircuitEvent("8 BUILT $AAAA~guard,$DDDD~exit2 PURPOSE=GENERAL");
+        audit.onCircuitEvent("8 CLOSED $AAAA~guard,$DDDD~exit2 REASON=FINISHED");
+        audit.upstreamOpened(SOCKS, local(50001), "key-a");
+        audit.upstreamOpened(SOCKS, local(50002), "key-b");
+        stream("1", 50001, "7");
+        stream("2", 50002, "8");
+        assertEquals("7", audit.circuitsBySourceAddr().get("127.0.0.1:50001"));
+        CircuitAudit.CircuitView seven = audit.circuits().stream().filter(c -> c.circuitId().equals("7")).findFirst()
+                .orElseThrow();
+        assertEquals("$CCCC~exit1", seven.exit());
+        CircuitAudit.CircuitView eight = audit.circuits().stream().filter(c -> c.circuitId().equals("8")).findFirst()
+                .orElseThrow();
+        assertEquals("", eight.exit(), "a closed circuit's exit is forgotten");
+    }
 }

@@ -1,0 +1,143 @@
+package org.streamiso.proxy.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.streamiso.proxy.internal.JsonReader;
+import org.streamiso.proxy.status.StatusTable;
+
+/**
+ * The {@code status}, {@code renew} and {@code newnym} commands: one request to a running proxy-core's status
+ * endpoint, its answer printed for people.
+ */
+final class StatusCommand {
+    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    static final int READ_TIMEOUT_MILLIS = 15_000;
+
+    private StatusCommand() {
+    }
+
+    static boolean isCommand(String arg) {
+        return "status".equals(arg) || "renew".equals(arg) || "newnym".equals(arg);
+    }
+
+    /** Runs {@code args[0]} with the options after it; returns the exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String command = args[0];
+        InetSocketAddress endpoint = null;
+        String key = null;
+        try {
+            for (int i = 1; i < args.length; i++) {
+                String arg = args[i];
+                String name = arg;
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    name = arg.substring(0, eq);
+                    value = arg.substring(eq + 1);
+                }
+                if (!name.equals("--status") && !(name.equals("--key") && command.equals("renew"))) {
+                    throw new Options.UsageException("option: \"" + arg + "\" (expected: --status IP:PORT"
+                            + (command.equals("renew") ? " and --key USERNAME" : "") + " after " + command + ")");
+                }
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new Options.UsageException(name + ": nothing (expected: "
+                                + (name.equals("--key") ? "USERNAME" : "IP:PORT") + ")");
+                    }
+                    value = args[++i];
+                }
+                if (name.equals("--status")) {
+                    endpoint = Options.parseStatusAddress(value);
+                } else {
+                    key = value;
+                }
+            }
+            if (endpoint == null) {
+                throw new Options.UsageException("--status: nothing (expected: IP:PORT of a proxy-core started with"
+                        + " --status, e.g. " + command + " --status 127.0.0.1:9158)");
+            }
+            if (command.equals("renew") && (key == null || key.isEmpty())) {
+                throw new Options.UsageException("--key: nothing (expected: the client's SOCKS username, e.g. renew"
+                        + " --status 127.0.0.1:9158 --key alice)");
+            }
+        } catch (Options.UsageException e) {
+            err.println("proxy-core: " + e.getMessage());
+            err.println("Try --help for every option.");
+            return Main.EXIT_USAGE;
+        }
+
+        String base = "http://" + hostPort(endpoint);
+        try {
+            switch (command) {
+                case "status" -> out.print(StatusTable.render(JsonReader.parse(request("GET", base + "/status",
+                        endpoint))));
+                case "renew" -> {
+                    Object answer = JsonReader.parse(request("POST", base + "/renew?key="
+                            + URLEncoder.encode(key, StandardCharsets.ISO_8859_1), endpoint));
+                    Object epoch = answer instanceof Map<?, ?> m ? m.get("epoch") : null;
+                    out.println("Renewed the identity of client key " + (answer instanceof Map<?, ?> m
+                            ? m.get("key") : "?") + " (epoch " + epoch + "): its new streams get new circuits.");
+                }
+                default -> {
+                    request("POST", base + "/newnym", endpoint);
+                    out.println("Sent SIGNAL NEWNYM: new streams of every key get new circuits.");
+                }
+            }
+            return Main.EXIT_OK;
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("proxy-core: " + e.getMessage());
+            return Main.EXIT_STATUS_FAILED;
+        }
+    }
+
+    /** The answer's body; a non-2xx answer throws with the endpoint's error message. */
+    private static String request(String method, String url, InetSocketAddress endpoint) throws IOException {
+        HttpURLConnection connection;
+        String body;
+        int code;
+        try {
+            // A literal address and no proxy: nothing is looked up, nothing leaves loopback.
+            connection = (HttpURLConnection) URI.create(url).toURL().openConnection(Proxy.NO_PROXY);
+            connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+            connection.setReadTimeout(READ_TIMEOUT_MILLIS);
+            connection.setRequestMethod(method);
+            connection.setUseCaches(false);
+            if (method.equals("POST")) {
+                connection.setDoOutput(true);
+                connection.getOutputStream().close();
+            }
+            code = connection.getResponseCode();
+            InputStream in = code >= 400 ? connection.getErrorStream() : connection.getInputStream();
+            body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IOException("Could not reach proxy-core's status endpoint " + hostPort(endpoint) + " ("
+                    + e.getMessage() + "); nothing was " + (method.equals("GET") ? "shown" : "changed")
+                    + ". Is proxy-core running with --status " + hostPort(endpoint) + "?", e);
+        }
+        if (code / 100 != 2) {
+            Object answer;
+            try {
+                answer = JsonReader.parse(body);
+            } catch (IllegalArgumentException e) {
+                answer = null;
+            }
+            Object error = answer instanceof Map<?, ?> m ? m.get("error") : null;
+            throw new IOException("The status endpoint " + hostPort(endpoint) + " answered HTTP " + code + ": "
+                    + (error != null ? error : body.strip()));
+        }
+        return body;
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

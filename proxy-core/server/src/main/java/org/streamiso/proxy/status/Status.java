@@ -1,0 +1,110 @@
+package org.streamiso.proxy.status;
+
+import java.util.List;
+
+/**
+ * What proxy-core is doing at one moment, as the status endpoint and the {@code status} command show it: clients
+ * and their isolation keys, each key's streams with their circuits and exits, the circuits, bytes, refusals and
+ * the isolation audit.
+ *
+ * <p>Already scrubbed: destinations and keys are {@code [scrubbed]} unless proxy-core runs with
+ * {@code --unsafe-logging}; passwords never appear.
+ *
+ * @param takenAt       when, ISO-8601 UTC
+ * @param unsafeLogging whether destinations and keys are shown in clear
+ * @param totals        counters since start
+ * @param torSocksPorts the configured Tor SocksPorts
+ * @param audit         the ControlPort and the isolation audit
+ * @param clients       open client streams, by client address, then by key
+ * @param circuits      the circuits that carry (or carried) streams of ours and are not closed
+ */
+public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<SocksPort> torSocksPorts, Audit audit,
+        List<Client> clients, List<Circuit> circuits) {
+
+    public Status {
+        torSocksPorts = List.copyOf(torSocksPorts);
+        clients = List.copyOf(clients);
+        circuits = List.copyOf(circuits);
+    }
+
+    /** Counters since start; refusals are split by who refused. */
+    public record Totals(long accepted, long open, long relayed, long resolved, long refusedByTor, long refusedByProxy,
+            long malformed, long timedOut, long upstreamFailures, long bytesFromClients, long bytesToClients) {
+    }
+
+    /** A Tor SocksPort: {@code up} until its last connection failed. */
+    public record SocksPort(String address, boolean up) {
+    }
+
+    /**
+     * The ControlPort and the audit.
+     *
+     * @param on                 whether proxy-core follows a ControlPort ({@code --tor-control})
+     * @param connected          whether it is connected now (streams are audited only then)
+     * @param bootstrap          Tor's bootstrap percentage, -1 while unknown
+     * @param violations         times a circuit carried streams of two isolation keys, since start
+     * @param violatedCircuits   the circuit ids of those violations
+     */
+    public record Audit(boolean on, boolean connected, int bootstrap, long violations, List<String> violatedCircuits) {
+        public Audit {
+            violatedCircuits = List.copyOf(violatedCircuits);
+        }
+    }
+
+    /** One client address (scrubbed unless loopback) and its keys. */
+    public record Client(String address, List<Key> keys) {
+        public Client {
+            keys = List.copyOf(keys);
+        }
+    }
+
+    /**
+     * One client key and its streams.
+     *
+     * @param key     the client's SOCKS username, {@code [scrubbed]}, or null when the client sent none
+     * @param epoch   the key's identity epoch now: renewals so far
+     * @param streams its open streams
+     */
+    public record Key(String key, long epoch, List<StreamEntry> streams) {
+        public Key {
+            streams = List.copyOf(streams);
+        }
+    }
+
+    /**
+     * One open stream.
+     *
+     * @param id              unique in this run
+     * @param listener        the listening port, {@code IP:PORT}
+     * @param isolation       the port's policy
+     * @param command         {@code CONNECT}, {@code RESOLVE}, {@code RESOLVE_PTR}, or null before the request
+     * @param destination     {@code host:port}, {@code [scrubbed]}, or null before the request
+     * @param state           {@code handshake}, {@code connecting}, {@code waiting-for-tor}, {@code relaying},
+     *                        {@code closing}
+     * @param ageMillis       since the client was accepted
+     * @param epoch           the key's epoch when this stream's credentials were made
+     * @param bytesFromClient bytes read from the client
+     * @param bytesToClient   bytes from Tor written towards the client
+     * @param torSocksPort    the SocksPort it goes through, or null
+     * @param circuit         Tor's CircuitID, or null while unknown (no ControlPort, or not attached yet)
+     * @param exit            the circuit's exit relay, {@code $FINGERPRINT~nickname}, or null while unknown
+     */
+    public record StreamEntry(long id, String listener, String isolation, String command, String destination,
+            String state, long ageMillis, long epoch, long bytesFromClient, long bytesToClient, String torSocksPort,
+            String circuit, String exit) {
+    }
+
+    /**
+     * One circuit that carries streams of ours.
+     *
+     * @param id            Tor's CircuitID
+     * @param exit          its exit relay, or null while unknown
+     * @param streams       streams of ours it carried
+     * @param isolationKeys distinct isolation keys among them; more than one is a violation
+     */
+    public record Circuit(String id, String exit, int streams, int isolationKeys) {
+        public boolean violated() {
+            return isolationKeys > 1;
+        }
+    }
+}

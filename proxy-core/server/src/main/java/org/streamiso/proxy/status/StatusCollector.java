@@ -1,0 +1,118 @@
+package org.streamiso.proxy.status;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.streamiso.proxy.control.CircuitAudit;
+import org.streamiso.proxy.control.TorMonitor;
+import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.IsolationCredentials;
+import org.streamiso.proxy.relay.ProxyServer;
+import org.streamiso.proxy.relay.RelaySnapshot;
+import org.streamiso.proxy.relay.RelayStats;
+import org.streamiso.proxy.relay.StreamStatus;
+
+/**
+ * Builds a {@link Status} from the relay (its streams, taken on the selector thread), the circuit audit and the
+ * ControlPort monitor, and scrubs it: destinations and keys become {@code [scrubbed]} unless unsafe logging is on.
+ */
+public final class StatusCollector {
+    /** How long the selector thread may take to list its streams. */
+    public static final Duration SNAPSHOT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final ProxyServer server;
+    private final IsolationCredentials credentials;
+    private final TorMonitor monitor;
+    private final Safelog safelog;
+
+    /**
+     * @param monitor null when proxy-core follows no ControlPort: streams then show no circuit
+     */
+    public StatusCollector(ProxyServer server, IsolationCredentials credentials, TorMonitor monitor, Safelog safelog) {
+        this.server = Objects.requireNonNull(server, "server");
+        this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.monitor = monitor;
+        this.safelog = Objects.requireNonNull(safelog, "safelog");
+    }
+
+    /**
+     * The status now.
+     *
+     * @throws IOException when the relay has stopped or its selector thread did not answer in time
+     */
+    public Status collect() throws IOException {
+        RelaySnapshot snapshot = server.snapshot(SNAPSHOT_TIMEOUT);
+        long now = System.currentTimeMillis();
+        CircuitAudit audit = monitor == null ? null : monitor.audit();
+        Map<String, String> circuitBySource = audit == null ? Map.of() : audit.circuitsBySourceAddr();
+        List<CircuitAudit.CircuitView> circuitViews = audit == null ? List.of() : audit.circuits();
+        Map<String, String> exitByCircuit = new HashMap<>();
+        List<Status.Circuit> circuits = new ArrayList<>(circuitViews.size());
+        for (CircuitAudit.CircuitView view : circuitViews) {
+            String exit = view.exit().isEmpty() ? null : view.exit();
+            exitByCircuit.put(view.circuitId(), exit);
+            circuits.add(new Status.Circuit(view.circuitId(), exit, view.streams(), view.isolationKeys().size()));
+        }
+
+        // Client address -> client key (null: none) -> streams, in the order the streams were accepted.
+        Map<InetAddress, Map<String, List<Status.StreamEntry>>> grouped = new LinkedHashMap<>();
+        for (StreamStatus s : snapshot.streams()) {
+            String circuit = s.sourceAddr() == null ? null
+                    : circuitBySource.get(CircuitAudit.sourceAddrOf(s.sourceAddr()));
+            Status.StreamEntry entry = new Status.StreamEntry(s.id(), hostPort(s.listener()),
+                    s.isolation().optionName(), s.command(),
+                    s.dstAddr() == null ? null : safelog.destination(s.dstAddr(), s.dstPort()), s.state(),
+                    Math.max(0, now - s.openedAtMillis()), s.epoch(), s.bytesFromClient(), s.bytesToClient(),
+                    s.torSocksPort() == null ? null : hostPort(s.torSocksPort()), circuit,
+                    circuit == null ? null : exitByCircuit.get(circuit));
+            grouped.computeIfAbsent(s.clientAddress(), a -> new LinkedHashMap<>())
+                    .computeIfAbsent(s.clientKey(), k -> new ArrayList<>()).add(entry);
+        }
+        List<Status.Client> clients = new ArrayList<>(grouped.size());
+        for (Map.Entry<InetAddress, Map<String, List<Status.StreamEntry>>> client : grouped.entrySet()) {
+            List<Status.Key> keys = new ArrayList<>(client.getValue().size());
+            for (Map.Entry<String, List<Status.StreamEntry>> key : client.getValue().entrySet()) {
+                String clientKey = key.getKey();
+                keys.add(new Status.Key(clientKey == null ? null : safelog.key(clientKey),
+                        clientKey == null ? 0 : credentials.epoch(clientKey), key.getValue()));
+            }
+            clients.add(new Status.Client(safelog.clientAddress(client.getKey()), keys));
+        }
+
+        List<Status.SocksPort> socksPorts = new ArrayList<>();
+        for (RelaySnapshot.SocksPortStatus port : snapshot.socksPorts()) {
+            socksPorts.add(new Status.SocksPort(hostPort(port.address()), !port.down()));
+        }
+        Status.Audit auditStatus;
+        if (monitor == null) {
+            auditStatus = new Status.Audit(false, false, -1, 0, List.of());
+        } else {
+            List<String> violated = new ArrayList<>();
+            for (CircuitAudit.Violation violation : audit.violations()) {
+                violated.add(violation.circuitId());
+            }
+            auditStatus = new Status.Audit(true, monitor.isConnected(), monitor.bootstrapProgress(),
+                    audit.violationCount(), violated);
+        }
+        RelayStats stats = server.stats();
+        Status.Totals totals = new Status.Totals(stats.accepted(), stats.open(), stats.relayed(), stats.resolved(),
+                stats.refusedByTor(), stats.refusedByProxy(), stats.malformed(), stats.timedOut(),
+                stats.upstreamFailures(), stats.bytesFromClients(), stats.bytesToClients());
+        return new Status(Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MILLIS).toString(), safelog.isUnsafe(),
+                totals, socksPorts, auditStatus, clients, circuits);
+    }
+
+    static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

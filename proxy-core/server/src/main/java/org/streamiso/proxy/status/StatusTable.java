@@ -1,0 +1,161 @@
+package org.streamiso.proxy.status;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code status} command's view: the JSON of {@code GET /status} (parsed) as a few summary lines and two
+ * aligned tables, streams by client and key, then circuits. Unknown or missing members print as {@code -}, so an
+ * older or newer proxy-core still gives a readable view.
+ */
+public final class StatusTable {
+    private StatusTable() {
+    }
+
+    /** Renders the parsed JSON document of {@code GET /status}. */
+    public static String render(Object document) {
+        Map<?, ?> status = map(document);
+        StringBuilder out = new StringBuilder();
+        out.append("proxy-core status at ").append(text(status.get("takenAt")));
+        out.append(Boolean.TRUE.equals(status.get("unsafeLogging"))
+                ? " (--unsafe-logging: destinations and keys in clear)\n"
+                : " (destinations and keys [scrubbed]; --unsafe-logging shows them)\n");
+
+        Map<?, ?> audit = map(status.get("audit"));
+        if (Boolean.TRUE.equals(audit.get("on"))) {
+            Object bootstrap = audit.get("bootstrap");
+            out.append("Tor: ControlPort ").append(Boolean.TRUE.equals(audit.get("connected")) ? "connected" : "LOST")
+                    .append(", bootstrapped ").append(bootstrap instanceof Long b && b >= 0 ? b + "%" : "?")
+                    .append("; isolation audit: ");
+            Object violations = audit.get("violations");
+            if (violations instanceof Long v && v == 0) {
+                out.append("no violation\n");
+            } else {
+                out.append(text(violations)).append(" VIOLATIONS on circuits ")
+                        .append(String.join(", ", strings(audit.get("violatedCircuits")))).append('\n');
+            }
+        } else {
+            out.append("Tor: no --tor-control, so no circuits, exits or isolation audit\n");
+        }
+
+        List<String> ports = new ArrayList<>();
+        for (Object o : list(status.get("torSocksPorts"))) {
+            Map<?, ?> port = map(o);
+            ports.add(text(port.get("address")) + (Boolean.TRUE.equals(port.get("up")) ? " up" : " DOWN"));
+        }
+        out.append("SocksPorts: ").append(ports.isEmpty() ? "-" : String.join(", ", ports)).append('\n');
+
+        Map<?, ?> t = map(status.get("totals"));
+        out.append("Streams: ").append(text(t.get("open"))).append(" open, ").append(text(t.get("accepted")))
+                .append(" accepted, ").append(text(t.get("relayed"))).append(" relayed, ")
+                .append(text(t.get("resolved"))).append(" resolved\n");
+        out.append("Refused: ").append(text(t.get("refusedByTor"))).append(" by Tor, ")
+                .append(text(t.get("refusedByProxy"))).append(" by proxy-core, ").append(text(t.get("malformed")))
+                .append(" malformed, ").append(text(t.get("timedOut"))).append(" timed out, ")
+                .append(text(t.get("upstreamFailures"))).append(" SocksPort failures\n");
+        out.append("Bytes: ").append(text(t.get("bytesFromClients"))).append(" from clients, ")
+                .append(text(t.get("bytesToClients"))).append(" to clients\n\n");
+
+        List<String[]> streams = new ArrayList<>();
+        streams.add(new String[] {"CLIENT", "KEY", "EPOCH", "STREAM", "STATE", "COMMAND", "DESTINATION", "UP", "DOWN",
+            "AGE", "SOCKSPORT", "CIRCUIT", "EXIT"});
+        for (Object c : list(status.get("clients"))) {
+            Map<?, ?> client = map(c);
+            for (Object k : list(client.get("keys"))) {
+                Map<?, ?> key = map(k);
+                String keyText = key.get("key") == null ? "(none)" : text(key.get("key"));
+                for (Object s : list(key.get("streams"))) {
+                    Map<?, ?> stream = map(s);
+                    streams.add(new String[] {text(client.get("address")), keyText, text(stream.get("epoch")) + "/"
+                            + text(key.get("epoch")), text(stream.get("id")), text(stream.get("state")),
+                        text(stream.get("command")), text(stream.get("destination")),
+                        text(stream.get("bytesFromClient")), text(stream.get("bytesToClient")),
+                        seconds(stream.get("ageMillis")), text(stream.get("torSocksPort")),
+                        text(stream.get("circuit")), text(stream.get("exit"))});
+                }
+            }
+        }
+        if (streams.size() == 1) {
+            out.append("No open streams.\n");
+        } else {
+            table(streams, out);
+        }
+        out.append('\n');
+
+        List<String[]> circuits = new ArrayList<>();
+        circuits.add(new String[] {"CIRCUIT", "EXIT", "STREAMS", "KEYS", "AUDIT"});
+        for (Object o : list(status.get("circuits"))) {
+            Map<?, ?> circuit = map(o);
+            circuits.add(new String[] {text(circuit.get("id")), text(circuit.get("exit")),
+                text(circuit.get("streams")), text(circuit.get("isolationKeys")),
+                Boolean.TRUE.equals(circuit.get("violated")) ? "VIOLATED" : "ok"});
+        }
+        if (circuits.size() == 1) {
+            out.append("No circuits carry streams of ours.\n");
+        } else {
+            table(circuits, out);
+        }
+        return out.toString();
+    }
+
+    private static void table(List<String[]> rows, StringBuilder out) {
+        int[] widths = new int[rows.get(0).length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(row[i]);
+                if (i < row.length - 1) {
+                    line.append(" ".repeat(widths[i] - row[i].length() + 2));
+                }
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+
+    private static String seconds(Object millis) {
+        return millis instanceof Long m ? m / 1000 + "s" : "-";
+    }
+
+    /**
+     * A value for one cell: a string as it is, with control characters (which a client could put in a destination
+     * shown under unsafe logging) made visible so that they cannot rewrite the terminal.
+     */
+    private static String text(Object value) {
+        if (value == null) {
+            return "-";
+        }
+        String s = value.toString();
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7F || c >= 0x80 && c < 0xA0 || c == ' ') {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Map<?, ?> map(Object o) {
+        return o instanceof Map<?, ?> m ? m : Map.of();
+    }
+
+    private static List<?> list(Object o) {
+        return o instanceof List<?> l ? l : List.of();
+    }
+
+    private static List<String> strings(Object o) {
+        List<String> out = new ArrayList<>();
+        for (Object item : list(o)) {
+            out.add(text(item));
+        }
+        return out;
+    }
+}

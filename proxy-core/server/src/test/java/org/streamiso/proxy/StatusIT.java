@@ -1,0 +1,222 @@
+package org.streamiso.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.streamiso.proxy.control.CircuitAudit;
+import org.streamiso.proxy.control.TorMonitor;
+import org.streamiso.proxy.internal.JtorctlTorControl;
+import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.IsolationCredentials;
+import org.streamiso.proxy.relay.IsolationPolicy;
+import org.streamiso.proxy.relay.ListenerConfig;
+import org.streamiso.proxy.relay.ProxyServer;
+import org.streamiso.proxy.relay.RelayConfig;
+import org.streamiso.proxy.status.StatusCollector;
+import org.streamiso.proxy.status.StatusServer;
+import org.streamiso.proxy.status.StatusTable;
+import org.streamiso.proxy.testing.EchoServer;
+import org.streamiso.proxy.testing.Http;
+import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.testnet.PrivateTorNetwork;
+import org.streamiso.testnet.StreamEvents;
+import org.streamiso.testnet.TorNetworkExtension;
+import org.streamiso.testnet.TorNetworks;
+
+/**
+ * The status endpoint and identity renewal on the private Tor network: the status of a relayed stream names the
+ * circuit and exit that Tor's STREAM events name; after a per-key renewal, that key's next stream is on a new
+ * circuit while another key keeps its own; after NEWNYM every key's next stream is on a new circuit.
+ */
+@ExtendWith(TorNetworkExtension.class)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class StatusIT {
+    private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
+    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
+    private final CircuitAudit audit = new CircuitAudit(log, new Safelog(false));
+    private ProxyServer proxy;
+    private InetSocketAddress status;
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        System.err.print(logBytes.toString(StandardCharsets.UTF_8));
+    }
+
+    private <T extends AutoCloseable> T closing(T closeable) {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    /** proxy-core with audit and status endpoint, relaying to the network's third SocksPort. */
+    private void startProxy(PrivateTorNetwork tor) throws IOException {
+        TorMonitor monitor = closing(new TorMonitor(() -> JtorctlTorControl.connect(tor.controlPort(), 10_000),
+                () -> Files.readAllBytes(tor.cookieFile()), tor.controlPort().toString(), audit, log,
+                Duration.ofSeconds(1)));
+        monitor.connect();
+        monitor.startFollowing();
+        IsolationCredentials credentials = IsolationCredentials.random();
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(loopback, IsolationPolicy.CLIENT,
+                null)), List.of(tor.socksPorts().get(2))), credentials, monitor, audit, log));
+        Safelog safelog = new Safelog(false);
+        status = closing(StatusServer.start(loopback, new StatusCollector(proxy, credentials, monitor, safelog),
+                credentials, monitor, safelog, log)).address();
+    }
+
+    private Socket stream(Socks5PasswordAuthRequest key, EchoServer destination) throws IOException {
+        Socket socket = closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
+                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, TorNetworks.WEB_NAME, destination.port())));
+        socket.setSoTimeout(30_000);
+        assertEchoes(socket, "through Tor");
+        return socket;
+    }
+
+    private static void assertEchoes(Socket socket, String text) throws IOException {
+        byte[] sent = text.getBytes(StandardCharsets.US_ASCII);
+        socket.getOutputStream().write(sent);
+        assertArrayEquals(sent, socket.getInputStream().readNBytes(sent.length));
+    }
+
+    /** Waits until the audit mapped a stream of ours to {@code circuit} and knows its exit. */
+    private CircuitAudit.CircuitView awaitAudited(String circuit) throws Exception {
+        return audit.await(() -> audit.circuits().stream()
+                .filter(c -> c.circuitId().equals(circuit) && !c.exit().isEmpty()).findFirst().orElse(null),
+                EVENT_TIMEOUT);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object at(Object json, Object... path) {
+        Object node = json;
+        for (Object step : path) {
+            node = step instanceof Integer i ? ((List<Object>) node).get(i) : ((Map<String, Object>) node).get(step);
+        }
+        return node;
+    }
+
+    @Test
+    void theStatusOfARelayedStreamNamesTheCircuitAndExitThatTorReports(PrivateTorNetwork tor) throws Exception {
+        startProxy(tor);
+        try (StreamEvents events = StreamEvents.open(tor); EchoServer web = closing(EchoServer.start())) {
+            stream(ALICE, web);
+            String circuit = events.awaitSucceeded(web.port(), EVENT_TIMEOUT).circuitId();
+            CircuitAudit.CircuitView audited = awaitAudited(circuit);
+
+            Http.Response response = Http.request(status, "GET", "/status");
+            assertEquals(200, response.code(), response.body());
+            assertTrue(!response.body().contains(TorNetworks.WEB_NAME) && !response.body().contains("alice"),
+                    "a destination or key in clear: " + response.body());
+            Object json = response.json();
+            Object stream = at(json, "clients", 0, "keys", 0, "streams", 0);
+            assertEquals("relaying", at(stream, "state"));
+            assertEquals("[scrubbed]", at(stream, "destination"));
+            assertEquals(circuit, at(stream, "circuit"), response.body());
+            assertEquals(audited.exit(), at(stream, "exit"));
+            assertTrue(((String) at(stream, "exit")).startsWith("$"), response.body());
+            assertEquals((long) "through Tor".length(), at(stream, "bytesToClient"));
+            assertEquals(true, at(json, "audit", "connected"));
+            assertEquals(100L, at(json, "audit", "bootstrap"));
+            assertEquals(0L, at(json, "audit", "violations"));
+            assertTrue(((List<?>) at(json, "circuits")).stream().anyMatch(c -> circuit.equals(at(c, "id"))
+                    && Boolean.FALSE.equals(at(c, "violated"))), response.body());
+
+            String table = StatusTable.render(json);
+            assertTrue(table.contains("Tor: ControlPort connected, bootstrapped 100%; isolation audit: no violation"),
+                    table);
+            assertTrue(table.matches("(?s).*\\n127\\.0\\.0\\.1 +\\[scrubbed] +0/0 +\\d+ +relaying +CONNECT"
+                    + " +\\[scrubbed] .* " + circuit + " +\\$.*"), table);
+        }
+    }
+
+    @Test
+    void afterRenewingOneKeyItsNextStreamIsOnANewCircuitAndAnotherKeysIsNot(PrivateTorNetwork tor)
+            throws Exception {
+        startProxy(tor);
+        try (StreamEvents events = StreamEvents.open(tor);
+             EchoServer alice1 = closing(EchoServer.start());
+             EchoServer bob1 = closing(EchoServer.start());
+             EchoServer alice2 = closing(EchoServer.start());
+             EchoServer bob2 = closing(EchoServer.start())) {
+            Socket aliceFirst = stream(ALICE, alice1);
+            stream(BOB, bob1);
+            String aliceBefore = events.awaitSucceeded(alice1.port(), EVENT_TIMEOUT).circuitId();
+            String bobBefore = events.awaitSucceeded(bob1.port(), EVENT_TIMEOUT).circuitId();
+            assertNotEquals(aliceBefore, bobBefore, "two keys shared a circuit: " + events.events());
+
+            Http.Response renewed = Http.request(status, "POST", "/renew?key=alice");
+            assertEquals(200, renewed.code(), renewed.body());
+            assertEquals(1L, at(renewed.json(), "epoch"));
+
+            stream(ALICE, alice2);
+            stream(BOB, bob2);
+            String aliceAfter = events.awaitSucceeded(alice2.port(), EVENT_TIMEOUT).circuitId();
+            String bobAfter = events.awaitSucceeded(bob2.port(), EVENT_TIMEOUT).circuitId();
+            assertNotEquals(aliceBefore, aliceAfter, "alice's stream after renewal kept her old circuit: "
+                    + events.events());
+            assertNotEquals(bobBefore, aliceAfter, "alice's new identity shares bob's circuit: " + events.events());
+            assertEquals(bobBefore, bobAfter, "renewing alice moved bob to a new circuit: " + events.events());
+            assertEchoes(aliceFirst, "the stream opened before the renewal goes on");
+
+            awaitAudited(aliceAfter);
+            Object json = Http.request(status, "GET", "/status").json();
+            Object aliceKey = at(json, "clients", 0, "keys", 0);
+            assertEquals(1L, at(aliceKey, "epoch"));
+            assertEquals(aliceBefore, at(aliceKey, "streams", 0, "circuit"));
+            assertEquals(0L, at(aliceKey, "streams", 0, "epoch"));
+            assertEquals(aliceAfter, at(aliceKey, "streams", 1, "circuit"));
+            assertEquals(1L, at(aliceKey, "streams", 1, "epoch"));
+            assertEquals(0, audit.violationCount());
+        }
+    }
+
+    @Test
+    void afterNewnymEveryKeysNextStreamIsOnANewCircuit(PrivateTorNetwork tor) throws Exception {
+        startProxy(tor);
+        try (StreamEvents events = StreamEvents.open(tor);
+             EchoServer before = closing(EchoServer.start());
+             EchoServer after = closing(EchoServer.start())) {
+            stream(BOB, before);
+            String bobBefore = events.awaitSucceeded(before.port(), EVENT_TIMEOUT).circuitId();
+
+            Http.Response newnym = Http.request(status, "POST", "/newnym");
+            assertEquals(200, newnym.code(), newnym.body());
+
+            stream(BOB, after);
+            String bobAfter = events.awaitSucceeded(after.port(), EVENT_TIMEOUT).circuitId();
+            assertNotNull(bobAfter);
+            assertNotEquals(bobBefore, bobAfter, "NEWNYM left bob's next stream on his old circuit: "
+                    + events.events());
+        }
+    }
+}

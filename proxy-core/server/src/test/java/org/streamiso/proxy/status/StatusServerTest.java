@@ -1,0 +1,271 @@
+package org.streamiso.proxy.status;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.streamiso.proxy.control.CircuitAudit;
+import org.streamiso.proxy.control.TorControl;
+import org.streamiso.proxy.control.TorMonitor;
+import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.IsolationCredentials;
+import org.streamiso.proxy.relay.IsolationPolicy;
+import org.streamiso.proxy.relay.ListenerConfig;
+import org.streamiso.proxy.relay.ProxyServer;
+import org.streamiso.proxy.relay.RelayConfig;
+import org.streamiso.proxy.relay.StreamGate;
+import org.streamiso.proxy.relay.StreamObserver;
+import org.streamiso.proxy.testing.FakeTorSocksPort;
+import org.streamiso.proxy.testing.Http;
+import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.socks.Socks5PasswordAuthRequest;
+
+/**
+ * The status endpoint against the relay and an in-process stand-in for Tor's SocksPort: the JSON, scrubbing,
+ * per-key renewal, NEWNYM through the mocked ControlPort seam, and the loopback-only guards. All on 127.0.0.1.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StatusServerTest {
+    private static final InetSocketAddress LOOPBACK_ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
+    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
+    private final IsolationCredentials credentials = IsolationCredentials.random();
+    private FakeTorSocksPort tor;
+    private ProxyServer proxy;
+
+    @BeforeEach
+    void startRelay() throws IOException {
+        tor = closing(FakeTorSocksPort.start());
+        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT,
+                IsolationPolicy.CLIENT, null)), List.of(tor.address())), credentials, StreamGate.OPEN,
+                StreamObserver.NONE, log));
+    }
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T closeable) {
+        closeables.add(closeable);
+        return closeable;
+    }
+
+    private InetSocketAddress statusServer(Safelog safelog, TorMonitor monitor) throws IOException {
+        return closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(proxy, credentials, monitor, safelog),
+                credentials, monitor, safelog, log)).address();
+    }
+
+    private Socket stream(Socks5PasswordAuthRequest key, String name, int port) throws IOException {
+        Socket socket = closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
+                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, name, port)));
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    private static void assertEchoes(Socket socket, String text) throws IOException {
+        byte[] sent = text.getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(sent);
+        assertArrayEquals(sent, socket.getInputStream().readNBytes(sent.length));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T at(Object json, Object... path) {
+        Object node = json;
+        for (Object step : path) {
+            node = step instanceof Integer i ? ((List<Object>) node).get(i) : ((Map<String, Object>) node).get(step);
+        }
+        return (T) node;
+    }
+
+    @Test
+    void servesClientsKeysStreamsBytesAndSocksPortsWithDestinationsAndKeysScrubbed() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        Socket alice = stream(ALICE, "secret.example", 443);
+        assertEchoes(alice, "hello");
+
+        Http.Response response = Http.request(status, "GET", "/status");
+        assertEquals(200, response.code(), response.body());
+        assertFalse(response.body().contains("alice"), response.body());
+        assertFalse(response.body().contains("secret.example"), response.body());
+        Object json = response.json();
+        assertEquals("127.0.0.1", at(json, "clients", 0, "address"));
+        assertEquals(Safelog.SCRUBBED, at(json, "clients", 0, "keys", 0, "key"));
+        Map<String, Object> stream = at(json, "clients", 0, "keys", 0, "streams", 0);
+        assertEquals(Safelog.SCRUBBED, stream.get("destination"));
+        assertEquals("CONNECT", stream.get("command"));
+        assertEquals("relaying", stream.get("state"));
+        assertEquals("client", stream.get("isolation"));
+        assertEquals(5L, stream.get("bytesToClient"));
+        assertTrue((Long) stream.get("bytesFromClient") > 5, stream.toString());
+        assertEquals("127.0.0.1:" + tor.address().getPort(), stream.get("torSocksPort"));
+        assertEquals(null, stream.get("circuit"), "no ControlPort, no circuit");
+        assertEquals(1L, (Object) at(json, "totals", "relayed"));
+        assertEquals(1L, (Object) at(json, "totals", "open"));
+        assertEquals(true, at(json, "torSocksPorts", 0, "up"));
+        assertEquals(false, at(json, "audit", "on"));
+    }
+
+    @Test
+    void unsafeLoggingShowsDestinationsAndKeysAndHostileNamesStayValidJson() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(true), null);
+        String hostile = "evil\"\\\n\u0000\u001b[2J.example";
+        Socket alice = stream(new Socks5PasswordAuthRequest("al\"ice\n", "a"), hostile, 80);
+        assertEchoes(alice, "x");
+
+        Object json = Http.request(status, "GET", "/status").json();
+        assertEquals("al\"ice\n", at(json, "clients", 0, "keys", 0, "key"));
+        assertEquals(hostile + ":80", at(json, "clients", 0, "keys", 0, "streams", 0, "destination"));
+
+        String table = StatusTable.render(json);
+        assertTrue(table.contains("evil\"\\\\x0a\\x00\\x1b[2J.example:80"), table);
+        assertFalse(table.contains("\u001b"), "a destination must not reach the terminal's escape sequences");
+    }
+
+    @Test
+    void renewingOneKeyGivesItsNewStreamsNewCredentialsAndLeavesOpenStreamsAndOtherKeysAlone() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        Socket alice1 = stream(ALICE, "a.example", 80);
+        String alice1Credentials = tor.nextRecorded().credentials().password();
+        stream(BOB, "b.example", 80);
+        String bob1Credentials = tor.nextRecorded().credentials().password();
+
+        Http.Response renewed = Http.request(status, "POST", "/renew?key=alice");
+        assertEquals(200, renewed.code(), renewed.body());
+        assertEquals(Map.of("key", Safelog.SCRUBBED, "epoch", 1L), renewed.json());
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("Renewed the identity of client key [scrubbed]"
+                + " (epoch 1): its new streams get new circuits; its open streams and other keys keep theirs."));
+
+        Socket alice2 = stream(ALICE, "a.example", 80);
+        String alice2Credentials = tor.nextRecorded().credentials().password();
+        stream(BOB, "b.example", 80);
+        String bob2Credentials = tor.nextRecorded().credentials().password();
+        assertNotEquals(alice1Credentials, alice2Credentials, "alice's new stream kept the old credentials");
+        assertEquals(bob1Credentials, bob2Credentials, "renewing alice changed bob's credentials");
+        assertEchoes(alice1, "the old stream goes on");
+        assertEchoes(alice2, "and so does the new one");
+
+        Object json = Http.request(status, "GET", "/status").json();
+        List<Map<String, Object>> keys = at(json, "clients", 0, "keys");
+        assertEquals(2, keys.size(), keys.toString());
+        Map<String, Object> aliceKey = keys.get(0);
+        assertEquals(1L, aliceKey.get("epoch"));
+        assertEquals(0L, (Object) at(aliceKey, "streams", 0, "epoch"));
+        assertEquals(1L, (Object) at(aliceKey, "streams", 1, "epoch"));
+        assertEquals(0L, keys.get(1).get("epoch"));
+    }
+
+    @Test
+    void newnymSignalsTorThroughTheControlPort() throws Exception {
+        TorControl control = mock(TorControl.class);
+        when(control.getInfo(any())).thenReturn("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
+        TorMonitor monitor = closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
+                new CircuitAudit(log, new Safelog(false)), log, Duration.ofMillis(10)));
+        monitor.connect();
+        InetSocketAddress status = statusServer(new Safelog(false), monitor);
+
+        Http.Response response = Http.request(status, "POST", "/newnym");
+        assertEquals(200, response.code(), response.body());
+        verify(control).signal("NEWNYM");
+        Object json = Http.request(status, "GET", "/status").json();
+        assertEquals(true, at(json, "audit", "on"));
+        assertEquals(true, at(json, "audit", "connected"));
+        assertEquals(100L, (Object) at(json, "audit", "bootstrap"));
+    }
+
+    @Test
+    void newnymWithoutAControlPortSaysWhatToDo() throws Exception {
+        Http.Response response = Http.request(statusServer(new Safelog(false), null), "POST", "/newnym");
+        assertEquals(503, response.code());
+        assertEquals(Map.of("error", "proxy-core follows no ControlPort, so SIGNAL NEWNYM was not sent and nothing"
+                + " changed. Start proxy-core with --tor-control and --tor-cookie."), response.json());
+    }
+
+    @Test
+    void refusesForeignHostsWebPagesWrongMethodsAndMissingKeys() throws Exception {
+        TorControl control = mock(TorControl.class);
+        when(control.getInfo(any())).thenReturn("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
+        TorMonitor monitor = closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
+                new CircuitAudit(log, new Safelog(false)), log, Duration.ofMillis(10)));
+        monitor.connect();
+        InetSocketAddress status = statusServer(new Safelog(false), monitor);
+        int port = status.getPort();
+
+        Http.Response rebound = Http.request(status, "POST", "/newnym", Map.of("Host", "evil.example:" + port));
+        assertEquals(403, rebound.code());
+        assertEquals("Host: \"evil.example:" + port + "\" (expected: 127.0.0.1:" + port + ", [::1]:" + port
+                + " or localhost:" + port + ")", at(rebound.json(), "error"));
+
+        Http.Response fromPage = Http.request(status, "POST", "/newnym", Map.of("Host", "localhost:" + port,
+                "Origin", "http://evil.example"));
+        assertEquals(403, fromPage.code());
+        assertEquals("Origin: \"http://evil.example\" (expected: none; the status endpoint does not answer web pages)",
+                at(fromPage.json(), "error"));
+        verify(control, never()).signal(any());
+
+        Http.Response get = Http.request(status, "GET", "/renew?key=alice");
+        assertEquals(405, get.code());
+        assertEquals("method: GET (expected: POST for /renew)", at(get.json(), "error"));
+        assertEquals(0, credentials.epoch("alice"));
+
+        Http.Response noKey = Http.request(status, "POST", "/renew");
+        assertEquals(400, noKey.code());
+        assertTrue(((String) at(noKey.json(), "error")).startsWith("key: nothing (expected: the client's SOCKS"
+                + " username"), noKey.body());
+
+        Http.Response unknown = Http.request(status, "GET", "/");
+        assertEquals(404, unknown.code());
+        assertEquals("path: \"/\" (expected: GET /status, POST /renew?key=USERNAME or POST /newnym)",
+                at(unknown.json(), "error"));
+    }
+
+    @Test
+    void keysArePercentDecodedAsTheBytesASocksClientSends() {
+        assertEquals("al ice\u00e9", StatusServer.queryParameter("x=1&key=al%20ice%E9", "key"));
+        assertEquals(null, StatusServer.queryParameter("keys=alice", "key"));
+        assertEquals(null, StatusServer.queryParameter(null, "key"));
+    }
+
+    @Test
+    void refusesToListenOnANonLoopbackAddress() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StatusServer.start(
+                new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0),
+                new StatusCollector(proxy, credentials, null, new Safelog(false)), credentials, null,
+                new Safelog(false), log));
+        assertEquals("status: \"0.0.0.0:0\" (expected: a loopback address such as 127.0.0.1:9158; the status endpoint"
+                + " has no password and must not be reachable from the network)", e.getMessage());
+    }
+}
