@@ -18,6 +18,7 @@ import org.streamiso.socks.Socks5InitialRequest;
 import org.streamiso.socks.Socks5InitialResponse;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
 import org.streamiso.socks.Socks5PasswordAuthResponse;
+import org.streamiso.socks.Socks5Reader;
 
 /**
  * The client side of one SOCKS5 CONNECT over an already connected {@link Transport}, and the words for
@@ -79,35 +80,27 @@ final class SocksHandshake {
         System.arraycopy(command, 0, all, greeting.length + auth.length, command.length);
         transport.write(all);
 
-        byte[] buf = new byte[4 + 1 + 255 + 2];
-        Socks5InitialResponse choice = read(transport, buf, Socks5Codec::decodeInitialResponse);
+        Socks5InitialResponse choice = read(transport, Socks5Codec::decodeInitialResponse);
         if (!choice.authMethod().equals(method)) {
             throw new ProtocolViolation("it accepts none of the offered authentication methods (offered "
                     + method + ", answered " + choice.authMethod() + ")");
         }
         if (credentials != null) {
-            Socks5PasswordAuthResponse authReply = read(transport, buf, Socks5Codec::decodePasswordAuthResponse);
+            Socks5PasswordAuthResponse authReply = read(transport, Socks5Codec::decodePasswordAuthResponse);
             if (!authReply.isSuccess()) {
                 throw new ProtocolViolation("it refused the username/password (RFC 1929 status "
                         + String.format("0x%02X", authReply.status() & 0xFF) + ")");
             }
         }
-        return read(transport, buf, Socks5Codec::decodeCommandResponse);
+        return read(transport, Socks5Codec::decodeCommandResponse);
     }
 
-    private static <T> T read(Transport transport, byte[] buf, Function<ByteBuffer, Socks5Decoded<T>> decoder)
+    private static <T> T read(Transport transport, Function<ByteBuffer, Socks5Decoded<T>> decoder)
             throws IOException {
-        int have = 0;
-        while (true) {
-            Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(buf, 0, have));
-            if (d.isDone()) {
-                return d.message();
-            }
-            if (d.isFailed()) {
-                throw new ProtocolViolation("it does not speak SOCKS5: " + d.failure());
-            }
-            transport.readFully(buf, have, d.bytesNeeded() - have);
-            have = d.bytesNeeded();
+        try {
+            return Socks5Reader.read(transport::readFully, decoder);
+        } catch (Socks5Reader.MalformedException e) {
+            throw new ProtocolViolation("it does not speak SOCKS5: " + e.getMessage());
         }
     }
 

@@ -19,6 +19,7 @@ import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5Decoded;
 import org.streamiso.socks.Socks5InitialRequest;
 import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5Reader;
 
 /**
  * An in-process SOCKS5 server on loopback that records what it was asked (a name, not an address) and
@@ -111,22 +112,7 @@ final class RecordingSocks5Server implements AutoCloseable {
     }
 
     private static <T> T read(InputStream in, Function<ByteBuffer, Socks5Decoded<T>> decoder) throws IOException {
-        byte[] buf = new byte[600];
-        int have = 0;
-        while (true) {
-            Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(buf, 0, have));
-            if (d.isDone()) {
-                return d.message();
-            }
-            if (d.isFailed()) {
-                throw new IOException(d.failure());
-            }
-            int n = in.read(buf, have, d.bytesNeeded() - have);
-            if (n < 0) {
-                throw new IOException("closed");
-            }
-            have += n;
-        }
+        return Socks5Reader.read(Socks5Reader.of(in), decoder);
     }
 
     @Override

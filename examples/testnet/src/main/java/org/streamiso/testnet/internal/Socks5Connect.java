@@ -1,5 +1,6 @@
 package org.streamiso.testnet.internal;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5Decoded;
 import org.streamiso.socks.Socks5InitialRequest;
 import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5Reader;
 
 /**
  * A SOCKS5 CONNECT by hostname with the project's codec, one message at a time, for probing the private
@@ -70,22 +72,13 @@ public final class Socks5Connect {
 
     private static <T> T read(InputStream in, InetSocketAddress socksPort,
             Function<ByteBuffer, Socks5Decoded<T>> decoder) throws IOException {
-        byte[] buf = new byte[262];
-        int have = 0;
-        while (true) {
-            Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(buf, 0, have));
-            if (d.isDone()) {
-                return d.message();
-            }
-            if (d.isFailed()) {
-                throw new IOException("SocksPort " + socksPort + " answered something that is not SOCKS5 ("
-                        + d.failure() + "); the connection was closed.");
-            }
-            int n = in.read(buf, have, d.bytesNeeded() - have);
-            if (n < 0) {
-                throw new IOException("SocksPort " + socksPort + " closed the connection during the handshake.");
-            }
-            have += n;
+        try {
+            return Socks5Reader.read(Socks5Reader.of(in), decoder);
+        } catch (Socks5Reader.MalformedException e) {
+            throw new IOException("SocksPort " + socksPort + " answered something that is not SOCKS5 ("
+                    + e.getMessage() + "); the connection was closed.", e);
+        } catch (EOFException e) {
+            throw new IOException("SocksPort " + socksPort + " closed the connection during the handshake.", e);
         }
     }
 

@@ -12,6 +12,7 @@ import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5Decoded;
+import org.streamiso.socks.Socks5Reader;
 import org.streamiso.socks.Socks5InitialRequest;
 import org.streamiso.socks.Socks5InitialResponse;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
@@ -80,25 +81,9 @@ public final class SocksClient {
         return result.socket();
     }
 
-    /** Reads byte by byte until the codec has a message; never reads past it. */
+    /** Reads exactly one message; never reads past it. */
     public static <T> T read(InputStream in, Function<ByteBuffer, Socks5Decoded<T>> decoder) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(600);
-        while (true) {
-            buffer.flip();
-            Socks5Decoded<T> decoded = decoder.apply(buffer);
-            buffer.compact();
-            if (decoded.isDone()) {
-                return decoded.message();
-            }
-            if (decoded.isFailed()) {
-                throw new IOException("malformed: " + decoded.failure());
-            }
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("proxy closed the connection after " + buffer.position() + " bytes");
-            }
-            buffer.put((byte) b);
-        }
+        return Socks5Reader.read(Socks5Reader.of(in), decoder);
     }
 
     /** Reads until EOF and returns everything; fails on timeout. */
