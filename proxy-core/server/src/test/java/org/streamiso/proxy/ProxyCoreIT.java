@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -17,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +37,7 @@ import org.streamiso.proxy.relay.ProxyServer;
 import org.streamiso.proxy.relay.RelayConfig;
 import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.proxy.testing.EchoServer;
+import org.streamiso.proxy.testing.ItResources;
 import org.streamiso.proxy.testing.SocksClient;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandStatus;
@@ -62,21 +60,12 @@ class ProxyCoreIT {
     private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
     private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
+    private final ItResources resources = new ItResources();
+    private final Log log = resources.log();
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        System.err.print(logBytes.toString(StandardCharsets.UTF_8));
-    }
-
-    private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        resources.close();
     }
 
     /** proxy-core in this JVM on a free loopback port, relaying to the network's first SocksPort, audit on. */
@@ -86,7 +75,7 @@ class ProxyCoreIT {
 
     private ProxyServer startProxy(PrivateTorNetwork tor, CircuitAudit audit, StreamObserver observer)
             throws IOException {
-        TorMonitor monitor = closing(new TorMonitor(() -> JtorctlTorControl.connect(tor.controlPort(), 10_000),
+        TorMonitor monitor = resources.closing(new TorMonitor(() -> JtorctlTorControl.connect(tor.controlPort(), 10_000),
                 () -> Files.readAllBytes(tor.cookieFile()), tor.controlPort().toString(), audit, log,
                 Duration.ofSeconds(1)));
         monitor.connect();
@@ -95,7 +84,7 @@ class ProxyCoreIT {
         RelayConfig config = RelayConfig.of(List.of(new ListenerConfig(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), IsolationPolicy.CLIENT, null)),
                 List.of(tor.socksPorts().get(0)));
-        return closing(ProxyServer.start(config, IsolationCredentials.random(), monitor, observer, log));
+        return resources.closing(ProxyServer.start(config, IsolationCredentials.random(), monitor, observer, log));
     }
 
     private static Socks5CommandRequest connectTo(String name, int port) {
@@ -182,9 +171,9 @@ class ProxyCoreIT {
             }
         }
         assertEquals(1, audit.violationCount());
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("ERROR ISOLATION VIOLATED: Tor circuit "
+        assertTrue(resources.logText().contains("ERROR ISOLATION VIOLATED: Tor circuit "
                 + "%s carries streams of 2 different isolation keys ([scrubbed], [scrubbed])".formatted(
-                        audit.violations().get(0).circuitId())), logBytes.toString(StandardCharsets.UTF_8));
+                        audit.violations().get(0).circuitId())), resources.logText());
     }
 
     @Test
@@ -213,7 +202,7 @@ class ProxyCoreIT {
                 "--tor-socks", hostPort(tor.socksPorts().get(1)), "--tor-control", hostPort(tor.controlPort()),
                 "--tor-cookie", tor.cookieFile().toString(), "--status", "127.0.0.1:0").redirectErrorStream(true)
                 .start();
-        closing(process::destroyForcibly);
+        resources.closing(process::destroyForcibly);
         BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
         Pattern listening = Pattern.compile("proxy-core listening on 127\\.0\\.0\\.1:(\\d+).*; status on"
@@ -244,7 +233,7 @@ class ProxyCoreIT {
             // The status command, in a JVM of its own, shows that stream from the running proxy-core's endpoint.
             Process status = new ProcessBuilder(java, "-jar", jar.toString(), "status", "--status",
                     "127.0.0.1:" + statusPort[0]).redirectErrorStream(true).start();
-            closing(status::destroyForcibly);
+            resources.closing(status::destroyForcibly);
             String table = new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(status.waitFor(30, TimeUnit.SECONDS), "the status command did not end");
             assertEquals(0, status.exitValue(), table);

@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +34,7 @@ import org.streamiso.proxy.status.StatusCollector;
 import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.status.StatusTable;
 import org.streamiso.proxy.testing.EchoServer;
+import org.streamiso.proxy.testing.ItResources;
 import org.streamiso.proxy.testing.Http;
 import org.streamiso.proxy.testing.SocksClient;
 import org.streamiso.socks.Socks5CommandRequest;
@@ -59,44 +57,35 @@ class StatusIT {
     private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
     private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
+    private final ItResources resources = new ItResources();
+    private final Log log = resources.log();
     private final CircuitAudit audit = new CircuitAudit(log, new Safelog(false));
     private ProxyServer proxy;
     private InetSocketAddress status;
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        System.err.print(logBytes.toString(StandardCharsets.UTF_8));
-    }
-
-    private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        resources.close();
     }
 
     /** proxy-core with audit and status endpoint, relaying to the network's third SocksPort. */
     private void startProxy(PrivateTorNetwork tor) throws IOException {
-        TorMonitor monitor = closing(new TorMonitor(() -> JtorctlTorControl.connect(tor.controlPort(), 10_000),
+        TorMonitor monitor = resources.closing(new TorMonitor(() -> JtorctlTorControl.connect(tor.controlPort(), 10_000),
                 () -> Files.readAllBytes(tor.cookieFile()), tor.controlPort().toString(), audit, log,
                 Duration.ofSeconds(1)));
         monitor.connect();
         monitor.startFollowing();
         IsolationCredentials credentials = IsolationCredentials.random();
         InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(loopback, IsolationPolicy.CLIENT,
+        proxy = resources.closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(loopback, IsolationPolicy.CLIENT,
                 null)), List.of(tor.socksPorts().get(2))), credentials, monitor, audit, log));
         Safelog safelog = new Safelog(false);
-        status = closing(StatusServer.start(loopback, new StatusCollector(proxy, credentials, monitor, safelog),
+        status = resources.closing(StatusServer.start(loopback, new StatusCollector(proxy, credentials, monitor, safelog),
                 credentials, monitor, safelog, log)).address();
     }
 
     private Socket stream(Socks5PasswordAuthRequest key, EchoServer destination) throws IOException {
-        Socket socket = closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
+        Socket socket = resources.closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
                 Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, TorNetworks.WEB_NAME, destination.port())));
         socket.setSoTimeout(30_000);
         assertEchoes(socket, "through Tor");
@@ -128,7 +117,7 @@ class StatusIT {
     @Test
     void theStatusOfARelayedStreamNamesTheCircuitAndExitThatTorReports(PrivateTorNetwork tor) throws Exception {
         startProxy(tor);
-        try (StreamEvents events = StreamEvents.open(tor); EchoServer web = closing(EchoServer.start())) {
+        try (StreamEvents events = StreamEvents.open(tor); EchoServer web = resources.closing(EchoServer.start())) {
             stream(ALICE, web);
             String circuit = events.awaitSucceeded(web.port(), EVENT_TIMEOUT).circuitId();
             CircuitAudit.CircuitView audited = awaitAudited(circuit);
@@ -164,10 +153,10 @@ class StatusIT {
             throws Exception {
         startProxy(tor);
         try (StreamEvents events = StreamEvents.open(tor);
-             EchoServer alice1 = closing(EchoServer.start());
-             EchoServer bob1 = closing(EchoServer.start());
-             EchoServer alice2 = closing(EchoServer.start());
-             EchoServer bob2 = closing(EchoServer.start())) {
+             EchoServer alice1 = resources.closing(EchoServer.start());
+             EchoServer bob1 = resources.closing(EchoServer.start());
+             EchoServer alice2 = resources.closing(EchoServer.start());
+             EchoServer bob2 = resources.closing(EchoServer.start())) {
             Socket aliceFirst = stream(ALICE, alice1);
             stream(BOB, bob1);
             String aliceBefore = events.awaitSucceeded(alice1.port(), EVENT_TIMEOUT).circuitId();
@@ -204,8 +193,8 @@ class StatusIT {
     void afterNewnymEveryKeysNextStreamIsOnANewCircuit(PrivateTorNetwork tor) throws Exception {
         startProxy(tor);
         try (StreamEvents events = StreamEvents.open(tor);
-             EchoServer before = closing(EchoServer.start());
-             EchoServer after = closing(EchoServer.start())) {
+             EchoServer before = resources.closing(EchoServer.start());
+             EchoServer after = resources.closing(EchoServer.start())) {
             stream(BOB, before);
             String bobBefore = events.awaitSucceeded(before.port(), EVENT_TIMEOUT).circuitId();
 

@@ -4,18 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +31,7 @@ import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.ProxyServer;
 import org.streamiso.proxy.relay.RelayConfig;
 import org.streamiso.proxy.testing.EchoServer;
+import org.streamiso.proxy.testing.ItResources;
 import org.streamiso.proxy.testing.SocksClient;
 import org.streamiso.proxy.testing.TcpForwarder;
 import org.streamiso.socks.Socks5CommandRequest;
@@ -61,9 +59,8 @@ class TorFaultIT {
     private static final Duration FAILURE_BOUND = Duration.ofSeconds(5);
     private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
+    private final ItResources resources = new ItResources();
+    private final Log log = resources.log();
     private final CircuitAudit audit = new CircuitAudit(log, new Safelog(false));
     private TcpForwarder socksPort;
     private TcpForwarder controlPort;
@@ -72,29 +69,21 @@ class TorFaultIT {
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-        System.err.print(logBytes.toString(StandardCharsets.UTF_8));
-    }
-
-    private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        resources.close();
     }
 
     private void startProxyBehindForwarders(PrivateTorNetwork tor) throws IOException {
-        socksPort = closing(TcpForwarder.start(tor.socksPorts().get(3)));
-        controlPort = closing(TcpForwarder.start(tor.controlPort()));
+        socksPort = resources.closing(TcpForwarder.start(tor.socksPorts().get(3)));
+        controlPort = resources.closing(TcpForwarder.start(tor.controlPort()));
         InetSocketAddress control = controlPort.address();
-        monitor = closing(new TorMonitor(() -> JtorctlTorControl.connect(control, 10_000),
+        monitor = resources.closing(new TorMonitor(() -> JtorctlTorControl.connect(control, 10_000),
                 () -> Files.readAllBytes(tor.cookieFile()), "127.0.0.1:" + control.getPort(), audit, log,
                 Duration.ofSeconds(1)));
         monitor.connect();
         monitor.startFollowing();
         RelayConfig config = RelayConfig.of(List.of(new ListenerConfig(new InetSocketAddress(
                 InetAddress.getLoopbackAddress(), 0), IsolationPolicy.CLIENT, null)), List.of(socksPort.address()));
-        proxy = closing(ProxyServer.start(config, IsolationCredentials.random(), monitor, audit, log));
+        proxy = resources.closing(ProxyServer.start(config, IsolationCredentials.random(), monitor, audit, log));
     }
 
     private void stopTor() throws IOException {
@@ -103,7 +92,7 @@ class TorFaultIT {
     }
 
     private SocksClient.Result request(EchoServer destination) throws IOException {
-        return closing(SocksClient.request(proxy.listenAddresses().get(0), ALICE,
+        return resources.closing(SocksClient.request(proxy.listenAddresses().get(0), ALICE,
                 Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, TorNetworks.WEB_NAME, destination.port()),
                 30_000));
     }
@@ -186,9 +175,9 @@ class TorFaultIT {
             assertEquals(1, web.acceptedConnections(), "the destination was reached again, not through Tor");
             assertEquals(1, socksPort.acceptedConnections(), "proxy-core connected to the SocksPort again");
             assertTrue(proxy.stats().upstreamFailures() >= 1, proxy.stats().toString());
-            assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("No Tor SocksPort took a CONNECT (0x01) to"
+            assertTrue(resources.logText().contains("No Tor SocksPort took a CONNECT (0x01) to"
                     + " [scrubbed] (tried 127.0.0.1:" + socksPort.address().getPort() + "); the client got SOCKS"
-                    + " reply 0x01 and nothing was sent anywhere else."), logBytes.toString(StandardCharsets.UTF_8));
+                    + " reply 0x01 and nothing was sent anywhere else."), resources.logText());
         }
     }
 
@@ -211,7 +200,7 @@ class TorFaultIT {
             socksPort.restart();
             controlPort.restart();
             assertTrue(monitor.awaitConnected(Duration.ofSeconds(30)), "proxy-core did not reconnect to the"
-                    + " ControlPort:\n" + logBytes.toString(StandardCharsets.UTF_8));
+                    + " ControlPort:\n" + resources.logText());
             SocksClient.Result second = request(after);
             assertEquals(Socks5CommandStatus.SUCCESS, second.response().status());
             second.socket().setSoTimeout(30_000);
@@ -221,7 +210,7 @@ class TorFaultIT {
             // this stream: Tor sees the forwarder's SOURCE_ADDR, not proxy-core's.
             events.awaitSucceeded(after.port(), EVENT_TIMEOUT);
             assertEquals(100, monitor.bootstrapProgress());
-            String logText = logBytes.toString(StandardCharsets.UTF_8);
+            String logText = resources.logText();
             assertTrue(logText.contains("Lost Tor's ControlPort 127.0.0.1:" + controlPort.address().getPort()
                     + "; relaying goes on"), logText);
             assertTrue(logText.contains("Reconnected to Tor's ControlPort 127.0.0.1:" + controlPort.address().getPort()
