@@ -22,7 +22,7 @@ import org.streamiso.agent.bootstrap.Log;
  */
 public final class AgentArguments {
     /** The keys, in the order the README's table lists them. */
-    public static final List<String> KEYS = List.of("port", "host", "bypass", "log", "safe-logging", "config");
+    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "log", "safe-logging", "config");
 
     static final int DEFAULT_PORT = 9050;
     static final String DEFAULT_HOST = "127.0.0.1";
@@ -42,9 +42,11 @@ public final class AgentArguments {
         int port = port(values.getOrDefault("port", Integer.toString(DEFAULT_PORT)));
         InetAddress host = host(values.getOrDefault("host", DEFAULT_HOST));
         Bypass bypass = Bypass.parse(values.getOrDefault("bypass", Bypass.LOOPBACK));
+        AgentConfig.Dns dns = dns(values.getOrDefault("dns", "remote"));
+        AgentConfig.Udp udp = udp(values.getOrDefault("udp", "bypass"));
         Log.Level log = logLevel(values.getOrDefault("log", "warn"));
         boolean safeLogging = safeLogging(values.getOrDefault("safe-logging", "1"));
-        return new AgentConfig(new InetSocketAddress(host, port), bypass, log, safeLogging, null);
+        return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, null);
     }
 
     private static Map<String, String> split(String text, String separator, String where) {
@@ -114,6 +116,25 @@ public final class AgentArguments {
         }
         throw new IllegalArgumentException("host: \"" + value + "\" (expected: an IP address literal or localhost; "
                 + "a name would need a DNS lookup outside Tor)");
+    }
+
+    private static AgentConfig.Dns dns(String value) {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "remote": return AgentConfig.Dns.REMOTE;
+            case "mapped": return AgentConfig.Dns.MAPPED;
+            default: throw new IllegalArgumentException("dns: \"" + value + "\" (expected: remote, Tor resolves "
+                    + "each name; or mapped, a placeholder address stands for the name)");
+        }
+    }
+
+    private static AgentConfig.Udp udp(String value) {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "bypass": return AgentConfig.Udp.BYPASS;
+            case "loopback": return AgentConfig.Udp.LOOPBACK;
+            case "none": return AgentConfig.Udp.NONE;
+            default: throw new IllegalArgumentException("udp: \"" + value + "\" (expected: bypass, only to bypassed "
+                    + "destinations; loopback, also to any loopback address; or none)");
+        }
     }
 
     private static Log.Level logLevel(String value) {

@@ -13,6 +13,8 @@ import org.streamiso.agent.bootstrap.Log;
 import org.streamiso.agent.bootstrap.ResolverGuard;
 import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.JdkTransformer;
+import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
+import org.streamiso.agent.instrument.probe.NativePathInstrumentation;
 import org.streamiso.agent.instrument.socket.NetInstrumentation;
 import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
 import org.streamiso.agent.instrument.socket.SocketImplInstrumentation;
@@ -62,17 +64,20 @@ public final class StreamisoAgent {
         points.addAll(SocketImplInstrumentation.hookPoints());
         points.addAll(SocketChannelInstrumentation.hookPoints());
         points.addAll(NetInstrumentation.hookPoints());
+        points.addAll(DatagramInstrumentation.hookPoints());
+        points.addAll(NativePathInstrumentation.hookPoints());
         JdkTransformer transformer = new JdkTransformer(points);
         inst.addTransformer(transformer, true);
         rewriteNow(inst, transformer);
-        Log.info("routing every TCP connection through SocksPort " + config.socksPortText() + "; bypass: "
-                + config.bypass());
+        Log.info("routing every TCP connection and every name lookup through SocksPort " + config.socksPortText()
+                + " (dns=" + config.dns().name().toLowerCase(java.util.Locale.ROOT) + "); UDP: "
+                + config.udp().name().toLowerCase(java.util.Locale.ROOT) + "; bypass: " + config.bypass());
     }
 
     /**
      * Loads (without initialising) each JDK class that holds a hook point, or retransforms it if it is
      * loaded already, and checks that every hook went in. Classes missing from this JDK (the JDK 17
-     * legacy socket implementation on 18+) are skipped.
+     * legacy socket implementations on 18+) are skipped.
      */
     private static void rewriteNow(Instrumentation inst, JdkTransformer transformer) {
         List<Class<?>> loaded = new ArrayList<>();
@@ -93,7 +98,7 @@ public final class StreamisoAgent {
             try {
                 c = Class.forName(internalName.replace('/', '.'), false, null);
             } catch (ClassNotFoundException e) {
-                if (internalName.equals("java/net/AbstractPlainSocketImpl") && Runtime.version().feature() >= 18) {
+                if (internalName.startsWith("java/net/AbstractPlain") && Runtime.version().feature() >= 18) {
                     continue;
                 }
                 throw new IllegalStateException(internalName.replace('/', '.') + " is missing from this JDK ("

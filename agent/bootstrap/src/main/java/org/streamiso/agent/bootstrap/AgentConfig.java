@@ -5,16 +5,36 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
 
 /**
  * The agent's settings after its arguments were checked: where the SocksPort is, what is bypassed,
- * and how much to log.
+ * how names are resolved, where UDP may go, and how much to log.
  *
  * @param socksPort   the SOCKS5 server every routed connection goes to; always a resolved literal address
  * @param bypass      destinations connected and resolved directly
+ * @param dns         how names outside the bypass are resolved
+ * @param udp         where datagrams may go
  * @param logLevel    how much to log
  * @param safeLogging whether destinations and keys print as {@code [scrubbed]}
  * @param credentials RFC 1929 username/password sent to the SocksPort, or null for no authentication
  */
-public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Log.Level logLevel, boolean safeLogging,
-        Socks5PasswordAuthRequest credentials) {
+public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, Udp udp, Log.Level logLevel,
+        boolean safeLogging, Socks5PasswordAuthRequest credentials) {
+
+    /** The {@code dns} argument. */
+    public enum Dns {
+        /** Tor resolves each name (SOCKS RESOLVE) and the answer keeps the name for the connect. */
+        REMOTE,
+        /** A placeholder address from {@link NameTable}'s range stands for the name; no round trip. */
+        MAPPED
+    }
+
+    /** The {@code udp} argument: Tor carries no UDP, so datagrams can only go to local destinations. */
+    public enum Udp {
+        /** Only to bypassed destinations (the default: loopback). */
+        BYPASS,
+        /** To loopback addresses and bypassed destinations. */
+        LOOPBACK,
+        /** Nowhere. */
+        NONE
+    }
 
     /** Returns {@code host:port} of the SocksPort, for messages. */
     public String socksPortText() {

@@ -60,6 +60,8 @@ public final class Bypass {
                 b.prefixLengths.add(bits);
             } else if (slash >= 0) {
                 throw bad(list, "\"" + entry + "\" is not a CIDR block");
+            } else if (isOnion(entry)) {
+                throw bad(list, "\"" + entry + "\" is an onion name, which only Tor can reach");
             } else if (entry.startsWith("*.") && isHostName(entry.substring(2))) {
                 b.suffixes.add(entry.substring(1));
             } else if (isHostName(entry)) {
@@ -105,9 +107,15 @@ public final class Bypass {
         return null;
     }
 
-    /** Whether a host name (as the application wrote it) is bypassed. */
+    /** Whether a name is a {@code .onion} name (with or without the root dot), which only Tor can reach. */
+    public static boolean isOnion(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.endsWith(".onion") || h.endsWith(".onion.") || h.equals("onion");
+    }
+
+    /** Whether a host name (as the application wrote it) is bypassed. An onion name never is. */
     public boolean matchesName(String host) {
-        if (host == null || host.isEmpty()) {
+        if (host == null || host.isEmpty() || isOnion(host)) {
             return false;
         }
         String h = host.toLowerCase(Locale.ROOT);
@@ -145,7 +153,8 @@ public final class Bypass {
         return false;
     }
 
-    private static boolean isV4Mapped(byte[] a) {
+    /** {@code ::ffff:a.b.c.d}: a dual-stack socket's form of an IPv4 address. */
+    static boolean isV4Mapped(byte[] a) {
         for (int i = 0; i < 10; i++) {
             if (a[i] != 0) {
                 return false;

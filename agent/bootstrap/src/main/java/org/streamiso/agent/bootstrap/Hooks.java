@@ -2,10 +2,12 @@ package org.streamiso.agent.bootstrap;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.net.SocketException;
 import java.net.SocketImpl;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
@@ -161,17 +163,25 @@ public final class Hooks {
     public static Future<Void> asyncChannelConnect(AsynchronousSocketChannel channel, SocketAddress remote,
             Object attachment, CompletionHandler handler) {
         Router r = router();
-        InetSocketAddress target = r.routeOrNull(remote);
-        if (target == null) {
+        InetSocketAddress target;
+        IOException failure = null;
+        try {
+            target = r.routeOrNull(remote);
+        } catch (IOException e) {
+            target = null;
+            failure = e;
+        }
+        if (target == null && failure == null) {
             return null;
         }
         AgentConfig config = r.config();
         long deadline = deadline(HANDSHAKE_TIMEOUT_NANOS);
-        IOException failure = null;
-        try {
-            Transport.await(channel.connect(config.socksPort()), deadline);
-        } catch (IOException e) {
-            failure = SocksHandshake.proxyUnreachable(config, e);
+        if (failure == null) {
+            try {
+                Transport.await(channel.connect(config.socksPort()), deadline);
+            } catch (IOException e) {
+                failure = SocksHandshake.proxyUnreachable(config, e);
+            }
         }
         if (failure == null) {
             try {
@@ -205,13 +215,125 @@ public final class Hooks {
         if (r.allowsDirect(remote, port)) {
             return;
         }
-        r.countRefused();
-        String message = "streamiso refused a direct connection to " + Log.scrub(remote.getHostAddress()) + ":" + port
-                + " that did not go through SocksPort " + r.config().socksPortText()
-                + "; nothing was sent. An API streamiso does not route made it; add the destination to bypass= "
-                + "only if it must be reached directly.";
-        Log.warn(message + " Caller: " + caller());
+        String destination = Log.scrub(remote.getHostAddress()) + ":" + port;
+        String message;
+        if (NameTable.isPlaceholder(remote.getAddress())) {
+            message = "streamiso refused a direct connection to " + destination + ", its placeholder address for a "
+                    + "name (dns=mapped, or an onion name), through an API that cannot carry the name to Tor; nothing "
+                    + "was sent. Connect with java.net.Socket or a SocketChannel instead.";
+        } else {
+            message = "streamiso refused a direct connection to " + destination + " that did not go through SocksPort "
+                    + r.config().socksPortText() + "; nothing was sent. An API streamiso does not route made it; add "
+                    + "the destination to bypass= only if it must be reached directly.";
+        }
+        LeakReport.refused(LeakReport.Kind.CONNECT, "sun.nio.ch.Net#connect", message);
         throw new ConnectException(message);
+    }
+
+    /**
+     * {@code sun.nio.ch.DatagramChannelImpl#send(ByteBuffer,SocketAddress)} (JDK 17, 25): DatagramChannel, and
+     * DatagramSocket and MulticastSocket, whose adaptor sends through it; hence JNDI's DNS client.
+     */
+    public static void datagramChannelSend(SocketAddress target) throws IOException {
+        checkDatagram(target, "DatagramChannel.send");
+    }
+
+    /** {@code sun.nio.ch.DatagramChannelImpl#connect(SocketAddress,boolean)} (JDK 17, 25). */
+    public static void datagramChannelConnect(SocketAddress target) throws IOException {
+        checkDatagram(target, "DatagramChannel.connect");
+    }
+
+    /** {@code java.net.AbstractPlainDatagramSocketImpl#send(DatagramPacket)} (JDK 17 legacy implementation). */
+    public static void datagramImplSend(DatagramPacket packet) throws IOException {
+        InetAddress address = packet.getAddress();
+        if (address != null) {
+            checkDatagram(new InetSocketAddress(address, packet.getPort()), "DatagramSocket.send");
+        }
+    }
+
+    /** {@code java.net.AbstractPlainDatagramSocketImpl#connect(InetAddress,int)} (JDK 17 legacy implementation). */
+    public static void datagramImplConnect(InetAddress address, int port) throws IOException {
+        if (address != null) {
+            checkDatagram(new InetSocketAddress(address, port), "DatagramSocket.connect");
+        }
+    }
+
+    private static void checkDatagram(SocketAddress target, String api) throws IOException {
+        if (!(target instanceof InetSocketAddress)) {
+            return; // The JDK rejects it.
+        }
+        Router r = router();
+        InetSocketAddress isa = (InetSocketAddress) target;
+        if (isa.isUnresolved() ? r.config().bypass().matchesName(isa.getHostString())
+                : r.allowsDatagram(isa.getAddress())) {
+            return;
+        }
+        String message = "streamiso refused a UDP datagram to " + Log.scrub(isa.getHostString()) + ":" + isa.getPort()
+                + ": UDP cannot go through Tor, which carries only TCP; nothing was sent. Use TCP (names: "
+                + "InetAddress lookups go through Tor), or udp=loopback or bypass= for a local destination.";
+        LeakReport.refused(LeakReport.Kind.DATAGRAM, api, message);
+        throw new SocketException(message);
+    }
+
+    /**
+     * {@code sun.nio.ch.DatagramChannelImpl#innerJoin} (JDK 17, 25) and the JDK 17 legacy implementation's
+     * {@code join}: joining a group makes the kernel announce this machine on the local network (IGMP/MLD).
+     */
+    public static void multicastJoin(InetAddress group) throws IOException {
+        Router r = router();
+        if (group == null || r.allowsDatagram(group)) {
+            return;
+        }
+        String message = "streamiso refused to join multicast group " + Log.scrub(group.getHostAddress())
+                + ": joining announces this machine on the local network, outside Tor; nothing was sent. Add the "
+                + "group to bypass= if it must be joined.";
+        LeakReport.refused(LeakReport.Kind.DATAGRAM, "MulticastSocket.joinGroup", message);
+        throw new SocketException(message);
+    }
+
+    /** {@code java.net.AbstractPlainDatagramSocketImpl#joinGroup(SocketAddress,NetworkInterface)} (JDK 17 legacy). */
+    public static void multicastJoinGroup(SocketAddress group) throws IOException {
+        if (group instanceof InetSocketAddress) {
+            multicastJoin(((InetSocketAddress) group).getAddress());
+        }
+    }
+
+    /**
+     * {@code java.net.InetAddress#isReachable(NetworkInterface,int,int)} (JDK 17, 25): an ICMP echo or a TCP
+     * connect to port 7 from native code, past every other hook. Only bypassed addresses are probed.
+     */
+    public static void reachabilityProbe(InetAddress address) throws IOException {
+        Router r = router();
+        if (r.allowsDirect(address, -1)) {
+            return;
+        }
+        String message = "streamiso refused to probe whether " + Log.scrub(address.getHostAddress())
+                + " is reachable: the probe (ICMP echo or TCP port 7) would leave outside Tor; nothing was sent. Try "
+                + "the connection itself instead, which goes through Tor.";
+        LeakReport.refused(LeakReport.Kind.PROBE, "InetAddress.isReachable", message);
+        throw new IOException(message);
+    }
+
+    /**
+     * {@code java.lang.Runtime#load0} and {@code #loadLibrary0} (JDK 17, 25): {@code System.load} and
+     * {@code System.loadLibrary}. Netty's native transports (epoll, kqueue, io_uring, also in shaded copies such
+     * as grpc-netty-shaded, whose library names keep {@code netty_transport_native_}) connect and send from
+     * their own C code, where no hook sees them. Refusing the library makes Netty report the transport
+     * unavailable, and code that checks {@code Epoll.isAvailable()} falls back to NIO, which is routed.
+     */
+    public static void nativeLibrary(String nameOrPath) {
+        if (nameOrPath == null) {
+            return;
+        }
+        String base = nameOrPath.substring(nameOrPath.lastIndexOf('/') + 1);
+        if (!base.contains("netty_transport_native_")) {
+            return;
+        }
+        String message = "streamiso refused to load " + base + ": Netty's native transports connect from C code "
+                + "that streamiso cannot route through Tor, so Netty falls back to NIO, which streamiso routes. Use "
+                + "NioEventLoopGroup and NioSocketChannel where the code insists on epoll, kqueue or io_uring.";
+        LeakReport.refused(LeakReport.Kind.NATIVE_TRANSPORT, "System.load", message);
+        throw new UnsatisfiedLinkError(message);
     }
 
     private static void handshake(AgentConfig config, Transport transport, InetSocketAddress target)
@@ -246,17 +368,5 @@ public final class Hooks {
         } catch (IOException ignored) {
             // The connection failed already; the caller throws the reason.
         }
-    }
-
-    /** The first frame outside the JDK and this agent: which application class made the connection. */
-    private static String caller() {
-        for (StackTraceElement e : new Throwable().getStackTrace()) {
-            String c = e.getClassName();
-            if (!c.startsWith("java.") && !c.startsWith("javax.") && !c.startsWith("sun.") && !c.startsWith("jdk.")
-                    && !c.startsWith("org.streamiso.agent.")) {
-                return c + "." + e.getMethodName();
-            }
-        }
-        return "the JDK";
     }
 }

@@ -1,32 +1,50 @@
 package org.streamiso.agent.bootstrap;
 
-import java.lang.invoke.MethodHandles;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.UnknownHostException;
 import java.util.List;
-import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.streamiso.socks.Socks5AddressType;
+import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandResponse;
+import org.streamiso.socks.Socks5CommandType;
 
 /**
  * Stands in front of the JDK's resolver so that only local names reach the machine's resolver:
- * {@code localhost}, the machine's own host name, and names the user listed in {@code bypass}. Any other
- * lookup fails with UnknownHostException before a query is sent. Connect paths do not need the lookup:
- * an unresolved name is sent to the SocksPort as a DOMAINNAME and resolved by Tor.
+ * {@code localhost}, the machine's own host name, and names the user listed in {@code bypass}. Every other
+ * name is answered through Tor ({@code dns=remote}: SOCKS RESOLVE, with the credentials a connection would
+ * use) or by a placeholder ({@code dns=mapped}, and every {@code .onion} name). Either answer keeps the name,
+ * and {@link Router} sends the name, not the address, when the application connects to it.
+ *
+ * <p>Reverse lookups never reach the machine's resolver (glibc would send a PTR query for any address its
+ * hosts file lacks, loopback ones too): a placeholder gives its name back, {@code 127.0.0.1} and {@code ::1}
+ * are {@code localhost}, an address outside the bypass asks Tor (RESOLVE_PTR) under {@code dns=remote}, and
+ * everything else gets its numeric form.
  *
  * <p>JDK 17: replaces {@code InetAddress.nameService} (interface {@code InetAddress$NameService}).
  * JDK 18+: replaces {@code InetAddress.resolver} (JEP 418's {@code InetAddressResolver}), in front of the
  * built-in resolver, so a resolver provider of the application's cannot query around it either.
  */
 public final class ResolverGuard implements InvocationHandler {
+    /** How long a loopback SocksPort may take to accept the connection of a lookup. */
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+
+    // JEP 418's LookupPolicy characteristics.
+    private static final int IPV4 = 1;
+    private static final int IPV6 = 2;
+
     private final Object delegate;
     private final Router router;
-    private volatile String ownHostName;
 
     private ResolverGuard(Object delegate, Router router) {
         this.delegate = delegate;
@@ -68,30 +86,12 @@ public final class ResolverGuard implements InvocationHandler {
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         switch (method.getName()) {
             case "lookupAllHostAddr": // JDK 17: InetAddress[] lookupAllHostAddr(String)
-            case "lookupByName": { // JDK 18+: Stream<InetAddress> lookupByName(String, LookupPolicy)
-                String host = (String) args[0];
-                if (!isLocalName(host)) {
-                    throw refusedLookup(host);
-                }
-                Object answer = call(method, args);
-                if (answer instanceof InetAddress[]) {
-                    router.allowResolved((InetAddress[]) answer);
-                    return answer;
-                }
-                @SuppressWarnings("unchecked")
-                List<InetAddress> list = ((Stream<InetAddress>) answer).collect(Collectors.toList());
-                router.allowResolved(list.toArray(new InetAddress[0]));
-                return list.stream();
-            }
+                return lookup(method, args, IPV4 | IPV6);
+            case "lookupByName": // JDK 18+: Stream<InetAddress> lookupByName(String, LookupPolicy)
+                return Stream.of(lookup(method, args, characteristics(args[1])));
             case "getHostByAddr": // JDK 17: String getHostByAddr(byte[])
-            case "lookupByAddress": { // JDK 18+: String lookupByAddress(byte[])
-                InetAddress address = InetAddress.getByAddress((byte[]) args[0]);
-                if (address.isLoopbackAddress() || router.allowsDirect(address, -1)) {
-                    return call(method, args);
-                }
-                // The JDK answers the numeric address when the reverse lookup fails: nothing is sent.
-                throw new UnknownHostException("streamiso: reverse lookups go to no resolver outside Tor");
-            }
+            case "lookupByAddress": // JDK 18+: String lookupByAddress(byte[])
+                return reverse((byte[]) args[0]);
             case "toString":
                 return "streamiso ResolverGuard in front of " + delegate;
             case "hashCode":
@@ -103,6 +103,113 @@ public final class ResolverGuard implements InvocationHandler {
         }
     }
 
+    private InetAddress[] lookup(Method method, Object[] args, int characteristics) throws Throwable {
+        String host = (String) args[0];
+        if (router.isLocalName(host)) {
+            Object answer = call(method, args);
+            InetAddress[] addresses;
+            if (answer instanceof InetAddress[]) {
+                addresses = (InetAddress[]) answer;
+            } else {
+                @SuppressWarnings("unchecked")
+                List<InetAddress> list = ((Stream<InetAddress>) answer).collect(Collectors.toList());
+                addresses = list.toArray(new InetAddress[0]);
+            }
+            router.allowResolved(addresses);
+            return addresses;
+        }
+        boolean v6Only = (characteristics & IPV4) == 0;
+        if (Bypass.isOnion(host) || router.config().dns() == AgentConfig.Dns.MAPPED) {
+            return new InetAddress[] {router.names().placeholder(host, v6Only)};
+        }
+        InetAddress answer = resolveThroughTor(host);
+        boolean isV6 = answer instanceof Inet6Address;
+        if (isV6 ? (characteristics & IPV6) == 0 : v6Only) {
+            throw new UnknownHostException("Tor answered an " + (isV6 ? "IPv6" : "IPv4") + " address for "
+                    + Log.scrub(host) + ", which this lookup did not ask for (java.net.preferIPv4Stack?).");
+        }
+        return new InetAddress[] {answer};
+    }
+
+    private InetAddress resolveThroughTor(String host) throws UnknownHostException {
+        Socks5CommandResponse reply = ask(Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host);
+        byte[] bytes = Bypass.literal(reply.bndAddr());
+        if (reply.bndAddrType().equals(Socks5AddressType.DOMAIN) || bytes == null) {
+            throw new UnknownHostException("Tor SocksPort " + router.config().socksPortText()
+                    + " answered a RESOLVE for " + Log.scrub(host) + " without an address; the lookup failed.");
+        }
+        InetAddress answer = InetAddress.getByAddress(host, bytes);
+        router.names().rememberRemote(host, answer);
+        return answer;
+    }
+
+    private Object reverse(byte[] bytes) throws UnknownHostException {
+        String mapped = router.names().nameOf(bytes);
+        if (mapped != null) {
+            return mapped;
+        }
+        InetAddress address = InetAddress.getByAddress(bytes);
+        if (address.isLoopbackAddress() && (bytes.length == 16 || bytes[3] == 1 && bytes[1] == 0 && bytes[2] == 0)) {
+            return "localhost"; // 127.0.0.1 and ::1, as every hosts file has them
+        }
+        // Tor learns nothing of a bypassed (local) address, and a placeholder that dropped out of the table has no
+        // name anywhere.
+        if (router.config().dns() == AgentConfig.Dns.REMOTE && !router.allowsDirect(address, -1)
+                && !NameTable.isPlaceholder(bytes)) {
+            Socks5CommandRequest request = Socks5CommandRequest.ofAddress(Socks5CommandType.RESOLVE_PTR, address, 0);
+            Socks5CommandResponse reply = ask(request, address.getHostAddress());
+            if (!reply.bndAddrType().equals(Socks5AddressType.DOMAIN)) {
+                throw new UnknownHostException("Tor answered no name for " + Log.scrub(address.getHostAddress()));
+            }
+            return reply.bndAddr();
+        }
+        // The JDK answers the numeric address when the reverse lookup fails.
+        String message = "streamiso answered the numeric address for a reverse lookup of "
+                + Log.scrub(address.getHostAddress()) + " instead of asking the machine's resolver, which would send "
+                + "it to a DNS server outside Tor; no query was sent."
+                + (router.config().dns() == AgentConfig.Dns.REMOTE ? "" : " Use dns=remote to ask Tor.");
+        LeakReport.refused(LeakReport.Kind.LOOKUP, "InetAddress.getHostName", message);
+        throw new UnknownHostException(message);
+    }
+
+    /** One RESOLVE or RESOLVE_PTR through the SocksPort; every failure is an UnknownHostException. */
+    private Socks5CommandResponse ask(Socks5CommandRequest request, String what) throws UnknownHostException {
+        AgentConfig config = router.config();
+        Socks5CommandResponse reply;
+        try (Socket socket = new Socket()) {
+            try {
+                socket.connect(config.socksPort(), CONNECT_TIMEOUT_MILLIS);
+            } catch (IOException e) {
+                throw SocksHandshake.proxyUnreachable(config, e);
+            }
+            socket.setSoTimeout((int) TimeUnit.NANOSECONDS.toMillis(Hooks.HANDSHAKE_TIMEOUT_NANOS));
+            try {
+                reply = SocksHandshake.connect(Transport.of(socket.getInputStream(), socket.getOutputStream()),
+                        request, config.credentials());
+            } catch (IOException e) {
+                throw SocksHandshake.handshakeFailed(config, e);
+            }
+        } catch (IOException e) {
+            throw unknownHost(what, e.getMessage(), e);
+        }
+        if (!reply.status().isSuccess()) {
+            throw unknownHost(what, "Tor SocksPort " + config.socksPortText() + " answered " + reply.status()
+                    + ". Check the name, and that tor can build circuits", null);
+        }
+        return reply;
+    }
+
+    private static UnknownHostException unknownHost(String what, String reason, Throwable cause) {
+        UnknownHostException e = new UnknownHostException("streamiso could not look up " + Log.scrub(what)
+                + " through Tor: " + reason);
+        e.initCause(cause);
+        return e;
+    }
+
+    private static int characteristics(Object lookupPolicy) throws ReflectiveOperationException {
+        return (Integer) lookupPolicy.getClass().getMethod("characteristics").invoke(lookupPolicy);
+    }
+
     private Object call(Method method, Object[] args) throws Throwable {
         try {
             method.setAccessible(true);
@@ -110,42 +217,5 @@ public final class ResolverGuard implements InvocationHandler {
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
-    }
-
-    private boolean isLocalName(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
-        if (h.equals("localhost") || router.config().bypass().matchesName(h)) {
-            return true;
-        }
-        return h.equals(ownHostName());
-    }
-
-    private String ownHostName() {
-        String name = ownHostName;
-        if (name == null) {
-            try {
-                MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(InetAddress.class, MethodHandles.lookup());
-                Class<?> implType = Class.forName("java.net.InetAddressImpl", false, null);
-                Object impl = lookup.findStaticVarHandle(InetAddress.class, "impl", implType).get();
-                Method m = implType.getDeclaredMethod("getLocalHostName");
-                m.setAccessible(true);
-                name = ((String) m.invoke(impl)).toLowerCase(Locale.ROOT);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                name = "localhost";
-            }
-            ownHostName = name;
-        }
-        return name;
-    }
-
-    private static UnknownHostException refusedLookup(String host) {
-        String message = "streamiso refused to look up " + Log.scrub(host) + " with the machine's resolver, "
-                + "which would send the name outside Tor; no query was sent. Connect by name instead (Tor resolves "
-                + "it), or add the name to bypass= if it is local.";
-        Log.debug(message);
-        return new UnknownHostException(message);
     }
 }

@@ -29,7 +29,10 @@ class AgentArgumentsForkedTest {
         "host=tor.example|host: \"tor.example\" (expected: an IP address literal or localhost",
         "log=verbose|log: \"verbose\" (expected: warn, info or debug)",
         "bypass=10.0.0.0/33|bypass: \"10.0.0.0/33\" (expected: none, or CIDR blocks",
-        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, log",
+        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, dns, udp, log",
+        "dns=local|dns: \"local\" (expected: remote, Tor resolves each name; or mapped",
+        "udp=all|udp: \"all\" (expected: bypass, only to bypassed destinations; loopback",
+        "bypass=127.0.0.0/8+*.onion|bypass: \"127.0.0.0/8+*.onion\" (expected: none, or CIDR blocks",
         "safe-logging=yes|safe-logging: \"yes\" (expected: 1",
         "port|\"port\": not key=value",
     })

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandType;
 
 /**
  * Every TCP path of the JDK, in an unmodified application under the agent, reaches a web server through
@@ -50,7 +51,7 @@ class AgentRoutingTest {
 
         assertTrue(r.stdout().startsWith("OK HTTP") && r.stdout().contains(TestWebServer.GREETING + ": /" + path),
                 r.toString());
-        List<Socks5CommandRequest> asked = socks.requests().stream()
+        List<Socks5CommandRequest> asked = socks.requests(Socks5CommandType.CONNECT).stream()
                 .filter(q -> q.dstAddr().equals(host)).collect(Collectors.toList());
         assertEquals(1, asked.size(), "one CONNECT for " + host + " in " + socks.requests());
         assertEquals(Socks5AddressType.DOMAIN, asked.get(0).dstAddrType());

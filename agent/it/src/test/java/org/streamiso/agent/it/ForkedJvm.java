@@ -11,11 +11,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a main class of this module's tests in a new JVM of the same JDK as the tests, with the agent; the
- * main classes use the JDK alone, so the class path is the test classes only.
+ * class path is the test classes and Netty (for {@link NettyClients}).
  */
 final class ForkedJvm {
     static final Path AGENT_JAR = Path.of(System.getProperty("streamiso.agent.jar", "../target/streamiso.jar"));
     static final String CLASSES = System.getProperty("streamiso.test.classes", "target/test-classes");
+    /** The test classes and Netty, for the Netty application; Netty's classes load only where it is used. */
+    static final String CLASS_PATH = CLASSES + java.io.File.pathSeparator
+            + System.getProperty("streamiso.netty.classpath", "");
 
     /** What the forked JVM printed and how it ended. */
     record Result(int exitCode, String stdout, String stderr) {
@@ -50,7 +53,7 @@ final class ForkedJvm {
         }
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(CLASSES);
+        command.add(CLASS_PATH);
         command.add(main.getName());
         command.addAll(Arrays.asList(args));
         return exec(command, 120);

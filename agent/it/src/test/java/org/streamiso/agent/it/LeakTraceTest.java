@@ -8,13 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The leak test: an application under the agent runs every TCP path inside a network namespace that has
- * only loopback ({@code unshare -n}), under {@code strace -f -e trace=connect,sendto,sendmsg,openat}; every
- * connect goes to the SocksPort, with the proxy up and with it down, and no lookup reaches a resolver.
+ * The leak tests: an application under the agent runs every TCP path, and every name and datagram API, inside
+ * a network namespace that has only loopback ({@code unshare -n}), under {@code strace -f -e trace=}{@link
+ * #TRACED}; every connect goes to the SocksPort, with the proxy up and with it down, no datagram is sent, no
+ * multicast group joined, and no lookup reaches a resolver.
  *
  * <p>Needs root, unshare, ip and strace; skipped with a message where they are missing, unless
  * {@code STREAMISO_REQUIRE_LEAK_TEST=1} (CI) makes that a failure.
@@ -25,24 +27,12 @@ class LeakTraceTest {
     @Test
     void everyConnectGoesToTheSocksPortWithTheProxyUpAndDown(@TempDir Path dir) throws Exception {
         requireTools();
-        Path script = dir.resolve("leak.sh");
-        Path ports = dir.resolve("ports");
-        String java = ForkedJvm.java();
-        String cp = ForkedJvm.CLASSES;
+        String cp = ForkedJvm.CLASS_PATH;
         String agent = ForkedJvm.AGENT_JAR.toAbsolutePath().toString();
-        Files.writeString(script, String.join("\n",
-                "set -eu",
-                "ip link set lo up",
-                java + " -cp " + cp + ":" + codecJar() + " " + LeakHarness.class.getName() + " " + ports + " &",
-                "harness=$!",
-                "trap 'kill $harness' EXIT",
-                "for i in $(seq 1 300); do [ -f " + ports + " ] && break; kill -0 $harness; sleep 0.1; done",
-                "read socks web canary dead < " + ports,
-                "strace -f -qq -e trace=connect,sendto,sendmsg,openat -o " + dir + "/baseline.trace " + java + " -cp " + cp
-                        + " '" + AgentArgumentsForkedTest.Hello.class.getName() + "' > /dev/null",
-                "trace() { strace -f -qq -e trace=connect,sendto,sendmsg,openat -o " + dir + "/$1.trace " + java
-                        + " -Dhttp.keepAlive=false ${5:-} -javaagent:" + agent + "=port=$2,bypass=none -cp " + cp + " " + Clients.class.getName()
-                        + " all $3 $4 > " + dir + "/$1.out 2> " + dir + "/$1.err; }",
+        String script = preamble(dir) + String.join("\n",
+                "trace() { strace -f -qq -e trace=" + TRACED + " -o " + dir + "/$1.trace " + ForkedJvm.java()
+                        + " -Dhttp.keepAlive=false ${5:-} -javaagent:" + agent + "=port=$2,bypass=none -cp " + cp + " "
+                        + Clients.class.getName() + " all $3 $4 > " + dir + "/$1.out 2> " + dir + "/$1.err; }",
                 "trace up-name $socks " + NAME + " 80",
                 "trace up-literal $socks 127.0.0.1 $canary",
                 "trace down-name $dead " + NAME + " 80",
@@ -51,11 +41,11 @@ class LeakTraceTest {
                 ForkedJvm.feature() == 17 ? "trace down-legacy $dead 127.0.0.1 $canary -Djdk.net.usePlainSocketImpl=true"
                         : "",
                 "sleep 0.3",
-                "cp " + ports + ".canary " + dir + "/canary.count",
-                ""));
-        ForkedJvm.Result r = ForkedJvm.exec(List.of("unshare", "-n", "bash", "-x", script.toString()), 600);
+                "cp " + dir + "/ports.canary " + dir + "/canary.count",
+                "");
+        ForkedJvm.Result r = runInNamespace(dir, script);
         assertEquals(0, r.exitCode(), r.toString());
-        String[] p = Files.readString(ports).trim().split(" ");
+        String[] p = Files.readString(dir.resolve("ports")).trim().split(" ");
         int socks = Integer.parseInt(p[0]);
         int dead = Integer.parseInt(p[3]);
 
@@ -90,6 +80,149 @@ class LeakTraceTest {
             assertTrue(seen >= paths(), run + ": the trace must show a connect to the SocksPort for each of the "
                     + paths() + " paths, saw " + seen + ":\n" + trace);
         }
+    }
+
+    /**
+     * Every name API, every datagram API, the reachability probe, a multicast join and Netty, under
+     * {@code dns=remote} and {@code dns=mapped}, with the proxy up and down (and JDK 17's legacy datagram
+     * implementation): no connect but to the SocksPort, no datagram, no group join, no resolver file opened.
+     * The bypass is the default (loopback), so an answer of Tor's (127.0.0.7) that were connected directly
+     * would show as a connect to loopback.
+     */
+    @Test
+    void noLookupAndNoDatagramLeavesWithTheProxyUpAndDown(@TempDir Path dir) throws Exception {
+        requireTools();
+        String target = "192.0.2.53"; // TEST-NET-1, aimed at only inside the namespace
+        String name = "dns" + AgentRoutingTest.SUFFIX;
+        String clients = DnsUdpClients.class.getName();
+        String netty = NettyClients.class.getName();
+        List<String> runs = new java.util.ArrayList<>(List.of(
+                "trace up-remote $socks dns=remote " + clients + " all " + name + " 80 " + target,
+                "trace up-mapped $socks dns=mapped " + clients + " all " + name + " 80 " + target,
+                "trace down-remote $dead dns=remote " + clients + " all " + name + " 80 " + target,
+                "trace down-mapped $dead dns=mapped " + clients + " all " + name + " 80 " + target,
+                "trace join $socks dns=remote " + clients + " multicast-join - 5353 " + target,
+                "trace jndi $socks dns=remote " + clients + " jndi-dns " + name + " 53 " + target,
+                "trace netty-best $socks dns=remote " + netty + " netty-best " + name + " 80",
+                "trace netty-epoll $socks dns=remote " + netty + " netty-epoll " + name + " 80"));
+        if (ForkedJvm.feature() == 17) {
+            runs.add("JVMOPTS=-Djdk.net.usePlainDatagramSocketImpl=true trace legacy $socks dns=remote " + clients
+                    + " all " + name + " 80 " + target);
+        }
+        String script = preamble(dir)
+                + "trace() { run=$1; port=$2; args=$3; shift 3; strace -f -qq -e trace=" + TRACED + " -o " + dir
+                + "/$run.trace " + ForkedJvm.java() + " ${JVMOPTS:-} -javaagent:" + ForkedJvm.AGENT_JAR.toAbsolutePath()
+                + "=port=$port,$args -cp " + ForkedJvm.CLASS_PATH + " \"$@\" > " + dir + "/$run.out 2> " + dir
+                + "/$run.err; }\n"
+                + String.join("\n", runs) + "\n";
+        ForkedJvm.Result r = runInNamespace(dir, script);
+        assertEquals(0, r.exitCode(), r.toString());
+        String[] p = Files.readString(dir.resolve("ports")).trim().split(" ");
+        int socks = Integer.parseInt(p[0]);
+        int dead = Integer.parseInt(p[3]);
+
+        String upRemote = read(dir, "up-remote.out");
+        assertTrue(upRemote.contains("get-by-name: OK " + name + "/" + RecordingSocks5Server.RESOLVED), upRemote);
+        assertTrue(upRemote.contains("connect-resolved: OK HTTP/1.1 200 OK | " + name + "/"), upRemote);
+        assertTrue(upRemote.contains("get-host-name: OK " + RecordingSocks5Server.ptrName(target)), upRemote);
+        String upMapped = read(dir, "up-mapped.out");
+        assertTrue(upMapped.contains("get-by-name: OK " + name + "/240."), upMapped);
+        assertTrue(upMapped.contains("connect-resolved: OK HTTP/1.1 200 OK | " + name + "/240."), upMapped);
+        assertTrue(upMapped.contains("get-host-name: OK " + target), upMapped);
+        assertTrue(upMapped.contains("reverse-of-answer: OK " + name), upMapped);
+        String downRemote = read(dir, "down-remote.out");
+        assertTrue(downRemote.contains("get-by-name: EXC java.net.UnknownHostException: streamiso could not look up "
+                + "[scrubbed] through Tor: Tor SocksPort 127.0.0.1:" + dead + " refused"), downRemote);
+        assertTrue(downRemote.contains("get-host-name: OK " + target), downRemote);
+        String downMapped = read(dir, "down-mapped.out");
+        assertTrue(downMapped.contains("connect-resolved: EXC java.net.ConnectException: Tor SocksPort 127.0.0.1:"
+                + dead + " refused"), downMapped);
+        List<String> allRuns = ForkedJvm.feature() == 17
+                ? List.of("up-remote", "up-mapped", "down-remote", "down-mapped", "legacy")
+                : List.of("up-remote", "up-mapped", "down-remote", "down-mapped");
+        for (String run : allRuns) {
+            String out = read(dir, run + ".out");
+            for (String path : DnsUdpClients.UDP_PATHS) {
+                String expected = path.equals("is-reachable") ? "streamiso refused to probe whether [scrubbed]"
+                        : "java.net.SocketException: streamiso refused a UDP datagram to [scrubbed]:80";
+                String line = block(out, path);
+                assertTrue(line.startsWith(path + ": EXC") && line.contains(expected), run + ":\n" + line);
+            }
+        }
+        assertTrue(read(dir, "join.out").startsWith("EXC java.net.SocketException: streamiso refused to join multicast "
+                + "group [scrubbed]"), read(dir, "join.out") + read(dir, "join.err"));
+        String jndi = read(dir, "jndi.out");
+        assertTrue(jndi.startsWith("EXC javax.naming.") && jndi.contains("java.net.SocketException: streamiso refused "
+                + "a UDP datagram to [scrubbed]:53"), jndi);
+        assertTrue(read(dir, "netty-best.out").startsWith("OK nio HTTP/1.1 200 OK"), read(dir, "netty-best.out")
+                + read(dir, "netty-best.err"));
+        assertTrue(read(dir, "netty-epoll.out").startsWith("EXC java.lang.UnsatisfiedLinkError"),
+                read(dir, "netty-epoll.out"));
+
+        long baselineUnix = SyscallTrace.unixConnects(read(dir, "baseline.trace"));
+        List<String> traced = new java.util.ArrayList<>(allRuns);
+        traced.addAll(List.of("join", "jndi", "netty-best", "netty-epoll"));
+        for (String run : traced) {
+            int allowedPort = run.startsWith("down") ? dead : socks;
+            String trace = read(dir, run + ".trace");
+            if (run.equals("jndi")) {
+                // JNDI's own DNS client reads the nameservers from /etc/resolv.conf; its datagram is what counts.
+                trace = trace.lines().filter(l -> !l.contains("\"/etc/resolv.conf\"")).collect(Collectors.joining("\n"));
+            }
+            List<String> bad = SyscallTrace.violations(trace, "127.0.0.1", allowedPort, baselineUnix);
+            assertTrue(bad.isEmpty(), run + ": syscalls that left for something other than the SocksPort:\n"
+                    + String.join("\n", bad));
+        }
+        assertTrue(SyscallTrace.connectsTo(read(dir, "up-remote.trace"), "127.0.0.1", socks) >= 4,
+                "the trace saw the RESOLVE, RESOLVE_PTR and CONNECT connections:\n" + read(dir, "up-remote.trace"));
+    }
+
+    /** The system calls traced: every way out to the network, the resolver's files, and multicast joins. */
+    static final String TRACED = "connect,sendto,sendmsg,openat,setsockopt";
+
+    /**
+     * The start of a namespace script: loopback up, the harness (SOCKS server, web server, canary) started
+     * without the agent, its ports read into {@code $socks $web $canary $dead}, and a baseline trace of a
+     * JVM without the agent.
+     */
+    private static String preamble(Path dir) throws Exception {
+        Path ports = dir.resolve("ports");
+        String java = ForkedJvm.java();
+        return String.join("\n",
+                "set -eu",
+                "ip link set lo up",
+                java + " -cp " + ForkedJvm.CLASSES + ":" + codecJar() + " " + LeakHarness.class.getName() + " " + ports
+                        + " &",
+                "harness=$!",
+                "trap 'kill $harness' EXIT",
+                "for i in $(seq 1 300); do [ -f " + ports + " ] && break; kill -0 $harness; sleep 0.1; done",
+                "read socks web canary dead < " + ports,
+                "strace -f -qq -e trace=" + TRACED + " -o " + dir + "/baseline.trace " + java + " -cp "
+                        + ForkedJvm.CLASSES + " '" + AgentArgumentsForkedTest.Hello.class.getName() + "' > /dev/null",
+                "");
+    }
+
+    /** Runs the script in a new network namespace that has only loopback. */
+    private static ForkedJvm.Result runInNamespace(Path dir, String script) throws Exception {
+        Path file = dir.resolve("leak.sh");
+        Files.writeString(file, script);
+        return ForkedJvm.exec(List.of("unshare", "-n", "bash", "-x", file.toString()), 600);
+    }
+
+    /** The line of one path in a {@code PATH: OK|EXC ...} listing, with its CAUSE lines. */
+    private static String block(String out, String path) {
+        int at = out.startsWith(path + ": ") ? 0 : out.indexOf("\n" + path + ": ") + 1;
+        if (at == 0 && !out.startsWith(path + ": ")) {
+            return "(no " + path + ")";
+        }
+        StringBuilder b = new StringBuilder();
+        for (String line : out.substring(at).split("\n", -1)) {
+            if (b.length() > 0 && !line.startsWith("CAUSE ")) {
+                break;
+            }
+            b.append(line).append('\n');
+        }
+        return b.toString();
     }
 
     /** The SOCKS codec's classes, which the harness's SOCKS server uses. */

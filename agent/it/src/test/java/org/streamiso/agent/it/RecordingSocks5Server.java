@@ -11,11 +11,13 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5AuthMethod;
 import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5Decoded;
 import org.streamiso.socks.Socks5InitialRequest;
 import org.streamiso.socks.Socks5InitialResponse;
@@ -24,8 +26,21 @@ import org.streamiso.socks.Socks5Reader;
 /**
  * An in-process SOCKS5 server on loopback that records what it was asked (a name, not an address) and
  * then, like Tor with MapAddress, relays every CONNECT to one local destination; or answers a failure.
+ *
+ * <p>Tor's RESOLVE_PTR of {@code a.b.c.d} gets {@link #ptrName ptr-a-b-c-d.only-the-proxy-knows.test}, and
+ * RESOLVE of that name gets {@code a.b.c.d} back (so that the JDK's confirming forward lookup agrees); RESOLVE
+ * of a name that starts with {@code unknown} gets "host unreachable", and of any other name {@link #RESOLVED}.
  */
 final class RecordingSocks5Server implements AutoCloseable {
+    /** The answer to RESOLVE: a loopback address, so that connecting to it directly would be bypassed. */
+    static final String RESOLVED = "127.0.0.7";
+    private static final String PTR_PREFIX = "ptr-";
+
+    /** The name this server gives an IPv4 address in a RESOLVE_PTR answer. */
+    static String ptrName(String address) {
+        return PTR_PREFIX + address.replace('.', '-') + AgentRoutingTest.SUFFIX;
+    }
+
     private final ServerSocket server;
     private final List<Socks5CommandRequest> requests = new CopyOnWriteArrayList<>();
     private final Function<Socks5CommandRequest, InetSocketAddress> destinations;
@@ -78,6 +93,10 @@ final class RecordingSocks5Server implements AutoCloseable {
             out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
             Socks5CommandRequest request = read(in, Socks5Codec::decodeCommandRequest);
             requests.add(request);
+            if (!request.type().equals(Socks5CommandType.CONNECT)) {
+                out.write(Socks5Codec.encode(resolve(request)));
+                return;
+            }
             Socks5CommandStatus status = answer;
             if (!status.isSuccess()) {
                 out.write(Socks5Codec.encode(Socks5CommandResponse.of(status)));
@@ -100,6 +119,26 @@ final class RecordingSocks5Server implements AutoCloseable {
         } catch (IOException e) {
             // The client went away; nothing to record.
         }
+    }
+
+    private static Socks5CommandResponse resolve(Socks5CommandRequest request) {
+        if (request.type().equals(Socks5CommandType.RESOLVE_PTR)) {
+            return new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.DOMAIN,
+                    ptrName(request.dstAddr()), 0);
+        }
+        String name = request.dstAddr();
+        if (name.startsWith("unknown")) {
+            return Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE);
+        }
+        String answer = name.startsWith(PTR_PREFIX) && name.endsWith(AgentRoutingTest.SUFFIX)
+                ? name.substring(PTR_PREFIX.length(), name.length() - AgentRoutingTest.SUFFIX.length()).replace('-', '.')
+                : RESOLVED;
+        return new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.IPV4, answer, 0);
+    }
+
+    /** The requests of one command, in order. */
+    List<Socks5CommandRequest> requests(Socks5CommandType command) {
+        return requests.stream().filter(q -> q.type().equals(command)).collect(java.util.stream.Collectors.toList());
     }
 
     private static void copy(InputStream in, Socket to) {

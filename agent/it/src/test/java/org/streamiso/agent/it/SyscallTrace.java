@@ -6,8 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code strace -f -e trace=connect,sendto,sendmsg,openat} output and lists every call that reached for a
- * network address other than the allowed ones.
+ * Reads {@code strace -f -e trace=connect,sendto,sendmsg,openat,setsockopt} output and lists every call that
+ * reached for a network address other than the allowed ones, opened a resolver file, or joined a multicast group.
  */
 final class SyscallTrace {
     private static final Pattern INET = Pattern.compile(
@@ -16,6 +16,9 @@ final class SyscallTrace {
             "sa_family=AF_INET6, sin6_port=htons\\((\\d+)\\),.*?inet_pton\\(AF_INET6, \"([0-9a-fA-F:.]+)\"");
     private static final Pattern UNIX = Pattern.compile("sa_family=AF_UNIX");
     /** Files that only a lookup through the machine's resolver opens. */
+    /** A multicast join: the kernel then announces the machine on the network (IGMP, MLD). */
+    private static final Pattern JOIN = Pattern.compile(
+            "setsockopt\\(.*(IP_ADD_MEMBERSHIP|IPV6_ADD_MEMBERSHIP|MCAST_JOIN|IP_ADD_SOURCE_MEMBERSHIP)");
     private static final Pattern RESOLVER_FILES = Pattern.compile("open(at)?\\(.*\"/etc/(resolv\\.conf|hosts|gai\\.conf)\"");
 
     private SyscallTrace() {
@@ -24,14 +27,14 @@ final class SyscallTrace {
     /**
      * Returns the offending lines: a connect, sendto or sendmsg with an IPv4 or IPv6 address other than
      * {@code allowedHost:allowedPort} (also in its IPv4-mapped IPv6 form); an opening of the resolver's
-     * files; and AF_UNIX connects beyond the {@code baselineUnixConnects} that a JVM without the agent makes
+     * files; a multicast join; and AF_UNIX connects beyond the {@code baselineUnixConnects} that a JVM without the agent makes
      * too (glibc asks nscd for the user's passwd entry at start-up; a name lookup would ask it again).
      */
     static List<String> violations(String trace, String allowedHost, int allowedPort, long baselineUnixConnects) {
         List<String> bad = new ArrayList<>();
         long unix = 0;
         for (String line : trace.split("\n")) {
-            if (RESOLVER_FILES.matcher(line).find()) {
+            if (RESOLVER_FILES.matcher(line).find() || JOIN.matcher(line).find()) {
                 bad.add(line);
                 continue;
             }

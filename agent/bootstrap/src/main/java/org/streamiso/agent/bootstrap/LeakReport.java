@@ -1,0 +1,94 @@
+package org.streamiso.agent.bootstrap;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Everything the agent stopped from leaving outside Tor: one log line per refusal, naming the API and
+ * the calling class (the destination scrubbed unless {@code safe-logging=0}), a count per kind, and a
+ * summary line when the JVM exits.
+ *
+ * <p>Applications and tests can read the counts: the class is on the bootstrap class path, so
+ * {@code Class.forName("org.streamiso.agent.bootstrap.LeakReport")} finds it from any class loader.
+ */
+public final class LeakReport {
+    /** What was refused. */
+    public enum Kind {
+        CONNECT("direct connection"),
+        DATAGRAM("UDP datagram"),
+        LOOKUP("lookup with the machine's resolver"),
+        PROBE("reachability probe"),
+        NATIVE_TRANSPORT("native network library");
+
+        private final String words;
+
+        Kind(String words) {
+            this.words = words;
+        }
+    }
+
+    /** After this many lines of one kind, further refusals of that kind are counted, not logged. */
+    static final int LINES_PER_KIND = 100;
+
+    private static final Kind[] KINDS = Kind.values();
+    private static final AtomicLongArray COUNTS = new AtomicLongArray(KINDS.length);
+    private static final AtomicBoolean SUMMARY_AT_EXIT = new AtomicBoolean();
+
+    private LeakReport() {
+    }
+
+    /**
+     * Counts one refusal and logs it: {@code message} says what happened and what to do; the API and the
+     * first calling class outside the JDK and the agent are added.
+     */
+    static void refused(Kind kind, String api, String message) {
+        long n = COUNTS.incrementAndGet(kind.ordinal());
+        if (n <= LINES_PER_KIND) {
+            Log.warn(message + " [" + api + ", called from " + caller() + "]");
+        }
+        if (n == LINES_PER_KIND) {
+            Log.warn("that was the " + LINES_PER_KIND + "th refused " + kind.words + "; further ones are counted "
+                    + "and summed up when the JVM exits, not logged one by one.");
+        }
+        if (SUMMARY_AT_EXIT.compareAndSet(false, true)) {
+            try {
+                Runtime.getRuntime().addShutdownHook(new Thread(LeakReport::logSummary, "streamiso-leak-report"));
+            } catch (IllegalStateException e) {
+                // The JVM is exiting already.
+            }
+        }
+    }
+
+    /** How many refusals of this kind happened so far. */
+    public static long count(Kind kind) {
+        return COUNTS.get(kind.ordinal());
+    }
+
+    /** The counts in one line: {@code direct connection=0, UDP datagram=2, ...}. */
+    public static String summary() {
+        StringBuilder s = new StringBuilder();
+        for (Kind k : KINDS) {
+            if (s.length() > 0) {
+                s.append(", ");
+            }
+            s.append(k.words).append('=').append(COUNTS.get(k.ordinal()));
+        }
+        return s.toString();
+    }
+
+    private static void logSummary() {
+        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM.");
+    }
+
+    /** The first frame outside the JDK and this agent: which application class made the call. */
+    static String caller() {
+        for (StackTraceElement e : new Throwable().getStackTrace()) {
+            String c = e.getClassName();
+            if (!c.startsWith("java.") && !c.startsWith("javax.") && !c.startsWith("sun.") && !c.startsWith("jdk.")
+                    && !c.startsWith("com.sun.") && !c.startsWith("org.streamiso.agent.bootstrap.")) {
+                return c + "." + e.getMethodName();
+            }
+        }
+        return "the JDK";
+    }
+}
