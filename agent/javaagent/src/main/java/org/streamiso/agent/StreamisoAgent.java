@@ -60,18 +60,28 @@ public final class StreamisoAgent {
         Hooks.install(config);
         ResolverGuard.install(Hooks.router());
 
+        JdkTransformer transformer = new JdkTransformer(hookPoints());
+        inst.addTransformer(transformer, true);
+        rewriteNow(inst, transformer);
+        Log.info("routing every TCP connection and every name lookup through SocksPort " + config.socksPortText()
+                + " (dns=" + config.dns().name().toLowerCase(java.util.Locale.ROOT) + "); UDP: "
+                + config.udp().name().toLowerCase(java.util.Locale.ROOT) + "; bypass: " + config.bypass());
+    }
+
+    /** Every hook point, of every JDK 17 to 25; those of classes a JDK lacks are skipped when rewriting. */
+    static List<HookPoint> hookPoints() {
         List<HookPoint> points = new ArrayList<>();
         points.addAll(SocketImplInstrumentation.hookPoints());
         points.addAll(SocketChannelInstrumentation.hookPoints());
         points.addAll(NetInstrumentation.hookPoints());
         points.addAll(DatagramInstrumentation.hookPoints());
         points.addAll(NativePathInstrumentation.hookPoints());
-        JdkTransformer transformer = new JdkTransformer(points);
-        inst.addTransformer(transformer, true);
-        rewriteNow(inst, transformer);
-        Log.info("routing every TCP connection and every name lookup through SocksPort " + config.socksPortText()
-                + " (dns=" + config.dns().name().toLowerCase(java.util.Locale.ROOT) + "); UDP: "
-                + config.udp().name().toLowerCase(java.util.Locale.ROOT) + "; bypass: " + config.bypass());
+        return points;
+    }
+
+    /** JDK 17's legacy socket implementations, removed in JDK 18. */
+    static boolean isRemovedFromThisJdk(String internalName) {
+        return internalName.startsWith("java/net/AbstractPlain") && Runtime.version().feature() >= 18;
     }
 
     /**
@@ -98,7 +108,7 @@ public final class StreamisoAgent {
             try {
                 c = Class.forName(internalName.replace('/', '.'), false, null);
             } catch (ClassNotFoundException e) {
-                if (internalName.startsWith("java/net/AbstractPlain") && Runtime.version().feature() >= 18) {
+                if (isRemovedFromThisJdk(internalName)) {
                     continue;
                 }
                 throw new IllegalStateException(internalName.replace('/', '.') + " is missing from this JDK ("

@@ -21,13 +21,19 @@ class AgentArgumentsTest {
         assertEquals("127.0.0.0/8+::1+localhost", c.bypass().toString());
         assertEquals(Log.Level.WARN, c.logLevel());
         assertTrue(c.safeLogging());
+        assertEquals(AgentConfig.Dns.REMOTE, c.dns());
+        assertEquals(AgentConfig.Udp.BYPASS, c.udp());
         assertEquals(c.toString(), AgentArguments.parse("").toString());
     }
 
     @Test
     void readsEveryKey() {
-        AgentConfig c = AgentArguments.parse("port=9159, host=::1 ,bypass=none,log=DEBUG,safe-logging=0");
+        AgentConfig c = AgentArguments.parse(
+                "port=9159, host=::1 ,bypass=none,dns=Mapped,udp=loopback,log=DEBUG,safe-logging=0");
         assertEquals("[0:0:0:0:0:0:0:1]:9159", c.socksPortText());
+        assertEquals(AgentConfig.Dns.MAPPED, c.dns());
+        assertEquals(AgentConfig.Udp.LOOPBACK, c.udp());
+        assertEquals(AgentConfig.Udp.NONE, AgentArguments.parse("udp=none").udp());
         assertTrue(c.bypass().isEmpty());
         assertEquals(Log.Level.DEBUG, c.logLevel());
         assertFalse(c.safeLogging());
@@ -57,6 +63,8 @@ class AgentArgumentsTest {
         assertEquals("port: \"0\" (expected: 1-65535)", message("port=0"));
         assertEquals("port: \"65536\" (expected: 1-65535)", message("port=65536"));
         assertEquals("log: \"trace\" (expected: warn, info or debug)", message("log=trace"));
+        assertTrue(message("dns=local").startsWith("dns: \"local\" (expected: remote, "), message("dns=local"));
+        assertTrue(message("udp=yes").startsWith("udp: \"yes\" (expected: bypass, "), message("udp=yes"));
         assertEquals("port: given twice in the agent arguments (expected: once)", message("port=1,port=2"));
         assertTrue(message("host=1.2.3").startsWith("host: \"1.2.3\" (expected: an IP address literal or localhost"));
         assertTrue(message("config=/nonexistent/streamiso.conf").startsWith(

@@ -59,6 +59,36 @@ class Socks5CodecTest {
     }
 
     @Test
+    void encodesTorsResolveAndResolvePtrRequests() {
+        // Tor's socks-extensions.txt: RESOLVE (0xF0) carries the name and port 0; RESOLVE_PTR (0xF1) an address.
+        assertArrayEquals(bytes(0x05, 0xF0, 0x00, 0x03, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm', 0, 0),
+                Socks5Codec.encode(Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, "example.com", 0)));
+        assertArrayEquals(bytes(0x05, 0xF1, 0x00, 0x01, 198, 51, 100, 7, 0, 0),
+                Socks5Codec.encode(new Socks5CommandRequest(Socks5CommandType.RESOLVE_PTR, Socks5AddressType.IPV4,
+                        "198.51.100.7", 0)));
+    }
+
+    @Test
+    void decodesTorsResolveAndResolvePtrReplies() {
+        // RESOLVE answers the address in BND.ADDR; RESOLVE_PTR answers the name as a DOMAINNAME there.
+        Socks5CommandResponse address = Socks5Codec.decodeCommandResponse(
+                ByteBuffer.wrap(bytes(0x05, 0x00, 0x00, 0x01, 127, 0, 0, 7, 0, 0))).message();
+        assertEquals(new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.IPV4, "127.0.0.7", 0),
+                address);
+        Socks5CommandResponse v6 = Socks5Codec.decodeCommandResponse(ByteBuffer.wrap(bytes(0x05, 0x00, 0x00, 0x04,
+                0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0))).message();
+        assertEquals(Socks5AddressType.IPV6, v6.bndAddrType());
+        assertArrayEquals(Socks5Codec.parseIpv6("2001:db8::1"), Socks5Codec.parseIpv6(v6.bndAddr()));
+        Socks5CommandResponse name = Socks5Codec.decodeCommandResponse(ByteBuffer.wrap(bytes(0x05, 0x00, 0x00, 0x03,
+                8, 'h', 'o', 's', 't', '.', 't', 'o', 'r', 0, 0))).message();
+        assertEquals(new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.DOMAIN, "host.tor", 0),
+                name);
+        Socks5CommandResponse unknown = Socks5Codec.decodeCommandResponse(
+                ByteBuffer.wrap(bytes(0x05, 0x04, 0x00, 0x01, 0, 0, 0, 0, 0, 0))).message();
+        assertEquals(Socks5CommandStatus.HOST_UNREACHABLE, unknown.status());
+    }
+
+    @Test
     void roundTripsEveryMessage() {
         Socks5InitialRequest greeting = new Socks5InitialRequest(List.of(Socks5AuthMethod.PASSWORD));
         assertEquals(greeting, Socks5Codec.decodeInitialRequest(ByteBuffer.wrap(Socks5Codec.encode(greeting))).message());
