@@ -211,6 +211,10 @@ public final class Socks5Codec {
                     String.format("RSV: 0x%02X (expected: 0x00)", in.get(p + 2) & 0xFF));
         }
         Socks5AddressType addrType = Socks5AddressType.valueOf(in.get(p + 3));
+        if (!request && second != 0x00 && in.get(p + 3) == 0x00) {
+            // Tor answers a failed RESOLVE with ATYP 0x00 and six zero bytes (connection_ap_handshake_socks_resolved).
+            addrType = Socks5AddressType.IPV4;
+        }
         int addrStart = p + 4;
         int addrLength;
         if (Socks5AddressType.IPV4.equals(addrType)) {

@@ -86,6 +86,12 @@ class Socks5CodecTest {
         Socks5CommandResponse unknown = Socks5Codec.decodeCommandResponse(
                 ByteBuffer.wrap(bytes(0x05, 0x04, 0x00, 0x01, 0, 0, 0, 0, 0, 0))).message();
         assertEquals(Socks5CommandStatus.HOST_UNREACHABLE, unknown.status());
+        ByteBuffer torFailure = ByteBuffer.wrap(bytes(0x05, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0x05));
+        assertEquals(Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE),
+                Socks5Codec.decodeCommandResponse(torFailure).message(), "Tor's failed RESOLVE: ATYP 0x00, 10 bytes");
+        assertEquals(10, torFailure.position());
+        assertTrue(Socks5Codec.decodeCommandResponse(ByteBuffer.wrap(bytes(0x05, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0)))
+                .isFailed(), "a success must name its address type");
     }
 
     @Test

@@ -135,6 +135,40 @@ class AgentTorIT {
         }
     }
 
+    /**
+     * A name only Tor knows resolves through Tor (RESOLVE, or a placeholder under dns=mapped), and the connect to
+     * the answer reaches the web server through a circuit; directly, the answer would be the web server itself
+     * (loopback, bypassed), so the STREAM event is what shows the name went to Tor.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"dns=remote,port=TOR", "dns=mapped,port=TOR",
+            "dns=remote,port=PROXY", "dns=mapped,port=PROXY"})
+    void resolvesATorOnlyNameAndConnectsToTheAnswerByName(String args) throws Exception {
+        String agentArgs = args.replace("TOR", Integer.toString(socksPort(0)))
+                .replace("PROXY", Integer.toString(proxyCorePort));
+        try (TestWebServer web = new TestWebServer()) {
+            ForkedJvm.Result r = ForkedJvm.run(agentArgs, List.of(), DnsUdpClients.class, "connect-resolved",
+                    TorNetworks.WEB_NAME, Integer.toString(web.port()), "127.0.0.1");
+            String answer = args.startsWith("dns=remote") ? TorNetworks.WEB_NAME + "/127.0.0.1"
+                    : TorNetworks.WEB_NAME + "/240.";
+            assertTrue(r.stdout().startsWith("OK HTTP/1.1 200 OK | " + answer), r.toString());
+            StreamEvent stream = events.awaitSucceeded(web.port(), STREAM_WAIT);
+            assertTrue(!stream.circuitId().isEmpty() && !stream.circuitId().equals("0"), stream.toString());
+        }
+    }
+
+    @Test
+    void aLookupOfANameThatExistsNowhereGivesUnknownHostException() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort(0), List.of(), DnsUdpClients.class, "get-by-name",
+                TorNetworks.UNKNOWN_NAME, "80", "127.0.0.1");
+        assertTrue(r.stdout().startsWith("EXC java.net.UnknownHostException: streamiso could not look up [scrubbed] "
+                + "through Tor: Tor SocksPort 127.0.0.1:" + socksPort(0) + " answered "), r.toString());
+        ForkedJvm.Result proxied = ForkedJvm.run("port=" + proxyCorePort, List.of(), DnsUdpClients.class,
+                "get-by-name", TorNetworks.UNKNOWN_NAME, "80", "127.0.0.1");
+        assertTrue(proxied.stdout().startsWith("EXC java.net.UnknownHostException: streamiso could not look up "
+                + "[scrubbed] through Tor"), proxied.toString());
+    }
+
     @Test
     void aNameThatExistsNowhereFailsInPlainWords() throws Exception {
         ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort(0), List.of(), Clients.class, "socket",
