@@ -57,6 +57,8 @@ public final class StreamisoAgent {
         Module hooks = Hooks.class.getModule();
         inst.redefineModule(Object.class.getModule(), Set.of(hooks), Map.of(),
                 Map.of("java.net", Set.of(hooks), "sun.nio.ch", Set.of(hooks)), Set.of(), Map.of());
+        ModuleLayer.boot().findModule("jdk.sctp").ifPresent(sctp ->
+                inst.redefineModule(sctp, Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of()));
         Hooks.install(config);
         ResolverGuard.install(Hooks.router());
 
@@ -79,9 +81,13 @@ public final class StreamisoAgent {
         return points;
     }
 
-    /** JDK 17's legacy socket implementations, removed in JDK 18. */
+    /**
+     * JDK 17's legacy socket implementations, removed in JDK 18, and SCTP, whose module a runtime built with
+     * jlink may leave out (then no SCTP socket can be opened at all).
+     */
     static boolean isRemovedFromThisJdk(String internalName) {
-        return internalName.startsWith("java/net/AbstractPlain") && Runtime.version().feature() >= 18;
+        return internalName.startsWith("java/net/AbstractPlain") && Runtime.version().feature() >= 18
+                || internalName.startsWith("sun/nio/ch/sctp/") && ModuleLayer.boot().findModule("jdk.sctp").isEmpty();
     }
 
     /**

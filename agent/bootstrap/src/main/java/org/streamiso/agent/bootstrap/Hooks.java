@@ -315,6 +315,17 @@ public final class Hooks {
     }
 
     /**
+     * {@code sun.nio.ch.sctp.SctpNet#socket(boolean)} (JDK 17, 25): the socket of every SCTP channel. Tor carries
+     * only TCP, and SCTP's connect and send run in native code past {@code sun.nio.ch.Net}, so none is opened.
+     */
+    public static void sctpSocket() throws IOException {
+        String message = "streamiso refused to open an SCTP socket: SCTP cannot go through Tor, which carries only "
+                + "TCP; nothing was sent. Use TCP.";
+        LeakReport.refused(LeakReport.Kind.CONNECT, "SctpChannel.open", message);
+        throw new SocketException(message);
+    }
+
+    /**
      * {@code java.lang.Runtime#load0} and {@code #loadLibrary0} (JDK 17, 25): {@code System.load} and
      * {@code System.loadLibrary}. Netty's native transports (epoll, kqueue, io_uring, also in shaded copies such
      * as grpc-netty-shaded, whose library names keep {@code netty_transport_native_}) connect and send from

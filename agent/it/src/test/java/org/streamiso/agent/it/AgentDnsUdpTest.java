@@ -198,6 +198,15 @@ class AgentDnsUdpTest {
     }
 
     @Test
+    void sctpIsRefusedBeforeASocketExists() throws Exception {
+        ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port(), List.of("-Djdk.net.hosts.file=" + hosts),
+                DnsUdpClients.class, "sctp-channel", "-", Integer.toString(tcp.port()), "127.0.0.1");
+        assumeTrue(!r.stdout().contains("UnsupportedOperationException"), "the JDK's SCTP needs libsctp1: " + r);
+        assertTrue(r.stdout().startsWith("EXC " + DnsUdpClients.refusal("sctp-channel", tcp.port())), r.toString());
+        assertTrue(r.stderr().contains("[SctpChannel.open, called from " + DnsUdpClients.class.getName()), r.toString());
+    }
+
+    @Test
     void isReachableDoesNotProbeOutsideTheBypass() throws Exception {
         ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port() + ",bypass=none",
                 List.of("-Djdk.net.hosts.file=" + hosts), DnsUdpClients.class, "is-reachable", "-",

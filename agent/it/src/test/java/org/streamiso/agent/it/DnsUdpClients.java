@@ -32,15 +32,26 @@ public final class DnsUdpClients {
             "connect-resolved", "get-host-name", "get-canonical-host-name", "reverse-of-answer");
 
     /**
-     * The datagram paths and the probe: each must be refused with nothing sent. Also refused, run on their own:
-     * {@code jndi-dns} (JNDI's DNS client reads /etc/resolv.conf, so it would blur the trace of the others) and
-     * {@code multicast-join}.
+     * The datagram paths, the probe and SCTP: each must be refused with nothing sent ({@link #refusal}). Also
+     * refused, run on their own: {@code jndi-dns} (JNDI's DNS client reads /etc/resolv.conf, so it would blur the
+     * trace of the others) and {@code multicast-join}.
      */
-    public static final List<String> UDP_PATHS = List.of("datagram-socket-send", "datagram-socket-connect",
-            "multicast-socket-send", "datagram-channel-send", "datagram-channel-connect", "is-reachable");
+    public static final List<String> REFUSED_PATHS = List.of("datagram-socket-send", "datagram-socket-connect",
+            "multicast-socket-send", "datagram-channel-send", "datagram-channel-connect", "is-reachable",
+            "sctp-channel");
+
+    /** The start of the exception message the agent gives a path of {@link #REFUSED_PATHS}. */
+    public static String refusal(String path, int port) {
+        switch (path) {
+            case "is-reachable": return "java.io.IOException: streamiso refused to probe whether [scrubbed] is reachable";
+            case "sctp-channel": return "java.net.SocketException: streamiso refused to open an SCTP socket";
+            default: return "java.net.SocketException: streamiso refused a UDP datagram to [scrubbed]:" + port
+                    + ": UDP cannot go through Tor";
+        }
+    }
 
     /** What the syscall-trace test runs in one JVM. */
-    public static final List<String> LEAK_PATHS = concat(NAME_PATHS, UDP_PATHS);
+    public static final List<String> LEAK_PATHS = concat(NAME_PATHS, REFUSED_PATHS);
 
     private DnsUdpClients() {
     }
@@ -146,6 +157,11 @@ public final class DnsUdpClients {
             }
             case "is-reachable":
                 return "reachable=" + to.isReachable(2000);
+            case "sctp-channel":
+                try (com.sun.nio.sctp.SctpChannel ch = com.sun.nio.sctp.SctpChannel.open()) {
+                    ch.connect(new InetSocketAddress(to, port));
+                    return "connected";
+                }
             default:
                 throw new IllegalArgumentException("path: " + path + " (expected one of " + LEAK_PATHS
                         + ", jndi-dns or multicast-join)");

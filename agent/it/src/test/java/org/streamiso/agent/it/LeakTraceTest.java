@@ -142,11 +142,9 @@ class LeakTraceTest {
                 : List.of("up-remote", "up-mapped", "down-remote", "down-mapped");
         for (String run : allRuns) {
             String out = read(dir, run + ".out");
-            for (String path : DnsUdpClients.UDP_PATHS) {
-                String expected = path.equals("is-reachable") ? "streamiso refused to probe whether [scrubbed]"
-                        : "java.net.SocketException: streamiso refused a UDP datagram to [scrubbed]:80";
+            for (String path : DnsUdpClients.REFUSED_PATHS) {
                 String line = block(out, path);
-                assertTrue(line.startsWith(path + ": EXC") && line.contains(expected), run + ":\n" + line);
+                assertTrue(line.startsWith(path + ": EXC " + DnsUdpClients.refusal(path, 80)), run + ":\n" + line);
             }
         }
         assertTrue(read(dir, "join.out").startsWith("EXC java.net.SocketException: streamiso refused to join multicast "

@@ -6,8 +6,9 @@ import org.streamiso.agent.instrument.HookPoint.Kind;
 
 /**
  * Paths that leave from native code, past every socket hook: {@code InetAddress.isReachable} (an ICMP echo
- * or a TCP connect to port 7, made in C) and the loading of Netty's native transports, which connect and
- * send from their own C code.
+ * or a TCP connect to port 7, made in C), SCTP channels (their connect and send are native, past
+ * {@code sun.nio.ch.Net}), and the loading of Netty's native transports, which connect and send from their
+ * own C code.
  */
 public final class NativePathInstrumentation {
     private static final String LOAD_HOOK = "(Ljava/lang/String;)V";
@@ -23,6 +24,9 @@ public final class NativePathInstrumentation {
                 // JDK 17 and 25: System.load and Runtime.load.
                 new HookPoint("java/lang/Runtime", "load0", "(Ljava/lang/Class;Ljava/lang/String;)V",
                         "nativeLibrary", LOAD_HOOK, new int[] {2}, Kind.CALL),
+                // JDK 17 and 25 (module jdk.sctp): every SctpChannel, SctpMultiChannel and SctpServerChannel.
+                new HookPoint("sun/nio/ch/sctp/SctpNet", "socket", "(Z)Ljava/io/FileDescriptor;",
+                        "sctpSocket", "()V", new int[0], Kind.CALL),
                 // JDK 17 and 25: System.loadLibrary and Runtime.loadLibrary.
                 new HookPoint("java/lang/Runtime", "loadLibrary0", "(Ljava/lang/Class;Ljava/lang/String;)V",
                         "nativeLibrary", LOAD_HOOK, new int[] {2}, Kind.CALL));
