@@ -57,8 +57,10 @@ public final class StreamisoAgent {
         Module hooks = Hooks.class.getModule();
         inst.redefineModule(Object.class.getModule(), Set.of(hooks), Map.of(),
                 Map.of("java.net", Set.of(hooks), "sun.nio.ch", Set.of(hooks)), Set.of(), Map.of());
-        ModuleLayer.boot().findModule("jdk.sctp").ifPresent(sctp ->
-                inst.redefineModule(sctp, Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of()));
+        java.util.Optional<Module> sctp = ModuleLayer.boot().findModule("jdk.sctp");
+        if (sctp.isPresent()) {
+            inst.redefineModule(sctp.get(), Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of());
+        }
         Hooks.install(config);
         ResolverGuard.install(Hooks.router());
 
