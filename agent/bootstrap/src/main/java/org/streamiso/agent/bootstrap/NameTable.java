@@ -75,9 +75,10 @@ final class NameTable {
             if (known != null) {
                 index = known;
             } else {
-                index = freeIndex();
-                namesByIndex.put(index, name);
-                placeholders.put(key, index);
+                Integer boxed = freeIndex(); // one box for both maps: 16 bytes a name less
+                index = boxed;
+                namesByIndex.put(boxed, name);
+                placeholders.put(key, boxed);
             }
         } finally {
             lock.unlock();

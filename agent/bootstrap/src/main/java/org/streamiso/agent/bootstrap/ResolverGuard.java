@@ -43,6 +43,9 @@ public final class ResolverGuard implements InvocationHandler {
     private static final int IPV4 = 1;
     private static final int IPV6 = 2;
 
+    /** JEP 418's {@code LookupPolicy#characteristics}, found on the first lookup (the class is JDK 18+). */
+    private static volatile Method characteristicsMethod;
+
     private final Object delegate;
     private final Router router;
 
@@ -207,7 +210,12 @@ public final class ResolverGuard implements InvocationHandler {
     }
 
     private static int characteristics(Object lookupPolicy) throws ReflectiveOperationException {
-        return (Integer) lookupPolicy.getClass().getMethod("characteristics").invoke(lookupPolicy);
+        Method m = characteristicsMethod;
+        if (m == null) {
+            m = lookupPolicy.getClass().getMethod("characteristics");
+            characteristicsMethod = m;
+        }
+        return (Integer) m.invoke(lookupPolicy);
     }
 
     private Object call(Method method, Object[] args) throws Throwable {

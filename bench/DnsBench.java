@@ -1,0 +1,211 @@
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.Security;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.management.ObjectName;
+
+/**
+ * Benchmark: name lookup latency and the memory the agent's name table holds.
+ *
+ * <p>{@code java [JVM options] bench/DnsBench.java KIND NAME N [SOCKSPORT]} times N lookups after a warm-up
+ * (N lookups; at least 20,000 for {@code local} and {@code mapped}) and prints {@code median_us p90_us}. KIND is
+ * <ul>
+ * <li>{@code local}: {@code InetAddress.getByName(NAME)} every time, NAME a hosts-file name; needs
+ * {@code -Dsun.net.inetaddr.ttl=0} so that each lookup reaches the resolver;
+ * <li>{@code remote}: a distinct name {@code h<i>.NAME} per lookup, checked to be the answer of
+ * {@code SocksResolve} (run with the agent and {@code dns=remote});
+ * <li>{@code mapped}: a distinct name per lookup, checked to be a placeholder from 240.0.0.0/4 (run with the
+ * agent and {@code dns=mapped});
+ * <li>{@code raw}: no lookup at all, the agent's RESOLVE exchange written by hand to SOCKSPORT (greeting and
+ * request in one write, read the two replies, close): the floor of one TCP connection and one round trip.
+ * </ul>
+ *
+ * <p>{@code java [JVM options] bench/DnsBench.java memory COUNT} (agent with {@code dns=mapped}, JDK cache off)
+ * looks up COUNT distinct names after a warm-up and prints the growth of the live heap per name, measured
+ * between two points of the same JVM (so class loading, JIT and the warm-up's names are in both), then the
+ * classes whose live instances grew the most, from the {@code GC.class_histogram} diagnostic command.
+ */
+public class DnsBench {
+    private static final String REMOTE_ANSWER = "198.51.100.7"; // SocksResolve.ANSWER_TEXT
+    private static final int MEMORY_WARMUP = 2000;
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("memory")) {
+            memory(Integer.parseInt(args[1]));
+            return;
+        }
+        String kind = args[0];
+        String name = args[1];
+        int n = Integer.parseInt(args[2]);
+        int port = args.length > 3 ? Integer.parseInt(args[3]) : 0;
+        requireNoCache();
+        // Warm-up: N lookups, and at least 20,000 where a lookup opens no TCP connection, so that the JIT has
+        // compiled the lookup path of the cheap kinds too.
+        int warmup = kind.equals("local") || kind.equals("mapped") ? Math.max(n, 20_000) : n;
+        int next = 0;
+        for (int i = 0; i < warmup; i++) {
+            once(kind, name, next++, port);
+        }
+        long[] t = new long[n];
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            once(kind, name, next++, port);
+            t[i] = System.nanoTime() - start;
+        }
+        Arrays.sort(t);
+        System.out.printf("%.1f %.1f%n", t[n / 2] / 1000.0, t[n * 9 / 10] / 1000.0);
+    }
+
+    /** Fails unless the JDK's address cache is off: a cached answer would measure a map lookup. */
+    static void requireNoCache() {
+        String security = Security.getProperty("networkaddress.cache.ttl");
+        String system = System.getProperty("sun.net.inetaddr.ttl");
+        if (!"0".equals(security != null ? security : system)) {
+            throw new IllegalArgumentException("sun.net.inetaddr.ttl: \"" + system + "\", networkaddress.cache.ttl: \""
+                    + security + "\" (expected: 0, so that every lookup reaches the resolver)");
+        }
+    }
+
+    static void once(String kind, String name, int i, int port) throws IOException {
+        switch (kind) {
+            case "local": {
+                InetAddress a = InetAddress.getByName(name);
+                if (isPlaceholder(a) || a.getHostAddress().equals(REMOTE_ANSWER)) {
+                    throw new IOException(name + " was not answered locally: " + a);
+                }
+                break;
+            }
+            case "remote": {
+                InetAddress a = InetAddress.getByName("h" + i + "." + name);
+                if (!a.getHostAddress().equals(REMOTE_ANSWER)) {
+                    throw new IOException("not SocksResolve's answer (is the agent there with dns=remote?): " + a);
+                }
+                break;
+            }
+            case "mapped": {
+                InetAddress a = InetAddress.getByName("h" + i + "." + name);
+                if (!isPlaceholder(a)) {
+                    throw new IOException("not a placeholder (is the agent there with dns=mapped?): " + a);
+                }
+                break;
+            }
+            case "raw":
+                rawResolve("h" + i + "." + name, port);
+                break;
+            default:
+                throw new IllegalArgumentException("KIND: \"" + kind + "\" (expected: local, remote, mapped, raw or "
+                        + "memory)");
+        }
+    }
+
+    static boolean isPlaceholder(InetAddress a) {
+        byte[] b = a.getAddress();
+        return b.length == 4 && (b[0] & 0xF0) == 0xF0;
+    }
+
+    /** The bytes the agent exchanges for one RESOLVE, without the agent. */
+    static void rawResolve(String host, int port) throws IOException {
+        byte[] h = host.getBytes(StandardCharsets.US_ASCII);
+        byte[] msg = new byte[3 + 5 + h.length + 2];
+        msg[0] = 5;
+        msg[1] = 1; // one method: no authentication
+        msg[3] = 5;
+        msg[4] = (byte) 0xF0; // RESOLVE
+        msg[6] = 3; // DOMAINNAME
+        msg[7] = (byte) h.length;
+        System.arraycopy(h, 0, msg, 8, h.length); // port 0
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
+            OutputStream out = s.getOutputStream();
+            InputStream in = s.getInputStream();
+            out.write(msg);
+            byte[] method = in.readNBytes(2);
+            byte[] reply = in.readNBytes(10);
+            if (method.length != 2 || reply.length != 10 || reply[1] != 0) {
+                throw new IOException("bad RESOLVE reply");
+            }
+        }
+    }
+
+    static void memory(int count) throws Exception {
+        requireNoCache();
+        for (int i = 0; i < MEMORY_WARMUP; i++) {
+            lookupMapped(i);
+        }
+        // The "after" histogram counts the map that holds the "before" one; a first, dropped map of the same
+        // shape, live while "before" is taken, cancels it.
+        Map<String, long[]> ghost = histogram();
+        Map<String, long[]> before = histogram();
+        ghost = null;
+        long base = settledHeapUsed(); // with "before" live, as at the second measurement
+        for (int i = MEMORY_WARMUP; i < MEMORY_WARMUP + count; i++) {
+            lookupMapped(i);
+        }
+        long after = settledHeapUsed();
+        Map<String, long[]> afterHisto = histogram();
+        System.out.printf("%.1f %d%n", (after - base) / (double) count, name(0).length());
+        List<String[]> rows = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<String, long[]> e : afterHisto.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            long dn = e.getValue()[0] - b[0];
+            long db = e.getValue()[1] - b[1];
+            total += db;
+            if (db >= count) { // one byte per name or more
+                rows.add(new String[] {Long.toString(db), String.format("%-32s %9d instances %6.2f/name %7.1f B/name",
+                        e.getKey(), dn, dn / (double) count, db / (double) count)});
+            }
+        }
+        rows.sort((x, y) -> Long.compare(Long.parseLong(y[0]), Long.parseLong(x[0])));
+        for (String[] r : rows) {
+            System.out.println(r[1]);
+        }
+        System.out.printf("%-32s %38.1f B/name%n", "histogram total", total / (double) count);
+    }
+
+    static String name(int i) {
+        return String.format("n%07d.bench.example", i);
+    }
+
+    static void lookupMapped(int i) throws IOException {
+        if (!isPlaceholder(InetAddress.getByName(name(i)))) {
+            throw new IOException("not a placeholder (is the agent there with dns=mapped?)");
+        }
+    }
+
+    static long settledHeapUsed() throws InterruptedException {
+        long used = 0;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            Thread.sleep(50);
+            used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        }
+        return used;
+    }
+
+    /** Live instances and bytes per class, after the full GC the diagnostic command runs first. */
+    static Map<String, long[]> histogram() throws Exception {
+        String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        Map<String, long[]> m = new HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[0].endsWith(":")) {
+                m.merge(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])},
+                        (x, y) -> new long[] {x[0] + y[0], x[1] + y[1]});
+            }
+        }
+        return m;
+    }
+}
