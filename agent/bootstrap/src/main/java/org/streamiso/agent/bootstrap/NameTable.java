@@ -125,7 +125,7 @@ final class NameTable {
 
     /** Records that Tor answered {@code address} for {@code name}. */
     void rememberRemote(String name, InetAddress address) {
-        String key = key(name) + '\0' + address.getHostAddress();
+        String key = remoteKey(name, address);
         lock.lock();
         try {
             remoteAnswers.put(key, Boolean.TRUE);
@@ -136,7 +136,7 @@ final class NameTable {
 
     /** Whether Tor answered {@code address} for {@code name} (and the answer is still in the table). */
     boolean isRemoteAnswer(String name, InetAddress address) {
-        String key = key(name) + '\0' + address.getHostAddress();
+        String key = remoteKey(name, address);
         lock.lock();
         try {
             return remoteAnswers.get(key) != null;
@@ -158,6 +158,10 @@ final class NameTable {
     private static String key(String name) {
         String k = name.toLowerCase(Locale.ROOT);
         return k.endsWith(".") ? k.substring(0, k.length() - 1) : k;
+    }
+
+    private static String remoteKey(String name, InetAddress address) {
+        return key(name) + '\0' + address.getHostAddress();
     }
 
     private static byte[] v4Bytes(int index) {

@@ -61,15 +61,17 @@ public final class Clients {
     }
 
     private static void run(String path, String host, int port) {
+        report(() -> firstLine(fetch(path, host, port)));
+    }
+
+    /** Prints {@code OK <result>}, or {@code EXC <exception>} and a {@code CAUSE} line for each cause. */
+    static void report(Callable<String> call) {
         try {
-            String body = fetch(path, host, port);
-            System.out.println("OK " + firstLine(body));
-        } catch (Exception e) {
+            System.out.println("OK " + call.call());
+        } catch (Throwable e) {
             System.out.println("EXC " + e);
-            Throwable c = e.getCause();
-            while (c != null) {
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
                 System.out.println("CAUSE " + c);
-                c = c.getCause();
             }
         }
         System.out.flush();

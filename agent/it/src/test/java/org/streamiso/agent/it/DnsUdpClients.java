@@ -72,17 +72,7 @@ public final class DnsUdpClients {
     }
 
     private static void run(String path, String name, int port, String target) {
-        try {
-            System.out.println("OK " + call(path, name, port, target));
-        } catch (Throwable e) {
-            System.out.println("EXC " + e);
-            Throwable c = e.getCause();
-            while (c != null) {
-                System.out.println("CAUSE " + c);
-                c = c.getCause();
-            }
-        }
-        System.out.flush();
+        Clients.report(() -> call(path, name, port, target));
     }
 
     private static String call(String path, String name, int port, String target) throws Exception {

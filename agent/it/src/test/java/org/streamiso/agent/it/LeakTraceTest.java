@@ -45,9 +45,8 @@ class LeakTraceTest {
                 "");
         ForkedJvm.Result r = runInNamespace(dir, script);
         assertEquals(0, r.exitCode(), r.toString());
-        String[] p = Files.readString(dir.resolve("ports")).trim().split(" ");
-        int socks = Integer.parseInt(p[0]);
-        int dead = Integer.parseInt(p[3]);
+        int socks = port(dir, 0);
+        int dead = port(dir, 3);
 
         String upName = read(dir, "up-name.out");
         String upLiteral = read(dir, "up-literal.out");
@@ -117,9 +116,8 @@ class LeakTraceTest {
                 + String.join("\n", runs) + "\n";
         ForkedJvm.Result r = runInNamespace(dir, script);
         assertEquals(0, r.exitCode(), r.toString());
-        String[] p = Files.readString(dir.resolve("ports")).trim().split(" ");
-        int socks = Integer.parseInt(p[0]);
-        int dead = Integer.parseInt(p[3]);
+        int socks = port(dir, 0);
+        int dead = port(dir, 3);
 
         String upRemote = read(dir, "up-remote.out");
         assertTrue(upRemote.contains("get-by-name: OK " + name + "/" + RecordingSocks5Server.RESOLVED), upRemote);
@@ -198,6 +196,11 @@ class LeakTraceTest {
                 "strace -f -qq -e trace=" + TRACED + " -o " + dir + "/baseline.trace " + java + " -cp "
                         + ForkedJvm.CLASSES + " '" + AgentArgumentsForkedTest.Hello.class.getName() + "' > /dev/null",
                 "");
+    }
+
+    /** A port the harness wrote: 0 the SOCKS server, 1 the web server, 2 the canary, 3 a dead port. */
+    private static int port(Path dir, int which) throws Exception {
+        return Integer.parseInt(Files.readString(dir.resolve("ports")).trim().split(" ")[which]);
     }
 
     /** Runs the script in a new network namespace that has only loopback. */

@@ -32,16 +32,10 @@ public final class NettyClients {
         String path = args[0];
         String host = args[1];
         int port = Integer.parseInt(args[2]);
-        try {
+        Clients.report(() -> {
             boolean epoll = path.equals("netty-epoll") || path.equals("netty-best") && Epoll.isAvailable();
-            System.out.println("OK " + (epoll ? "epoll " : "nio ") + fetch(epoll, path, host, port));
-        } catch (Throwable e) {
-            System.out.println("EXC " + e);
-            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
-                System.out.println("CAUSE " + c);
-            }
-        }
-        System.out.flush();
+            return (epoll ? "epoll " : "nio ") + fetch(epoll, path, host, port);
+        });
     }
 
     private static String fetch(boolean epoll, String path, String host, int port) throws Exception {
