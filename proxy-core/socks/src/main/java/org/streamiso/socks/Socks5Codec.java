@@ -211,13 +211,10 @@ public final class Socks5Codec {
                     String.format("RSV: 0x%02X (expected: 0x00)", in.get(p + 2) & 0xFF));
         }
         Socks5AddressType addrType = Socks5AddressType.valueOf(in.get(p + 3));
-        if (!request && second != 0x00 && in.get(p + 3) == 0x00) {
-            // Tor answers a failed RESOLVE with ATYP 0x00 and six zero bytes (connection_ap_handshake_socks_resolved).
-            addrType = Socks5AddressType.IPV4;
-        }
         int addrStart = p + 4;
         int addrLength;
-        if (Socks5AddressType.IPV4.equals(addrType)) {
+        if (Socks5AddressType.IPV4.equals(addrType)
+                || Socks5AddressType.NONE.equals(addrType) && !request && second != 0x00) {
             addrLength = 4;
         } else if (Socks5AddressType.IPV6.equals(addrType)) {
             addrLength = 16;
@@ -250,6 +247,10 @@ public final class Socks5Codec {
         } else {
             byte[] raw = new byte[addrLength];
             in.get(addrStart, raw);
+            if (Socks5AddressType.NONE.equals(addrType) && (raw[0] | raw[1] | raw[2] | raw[3]) != 0) {
+                return Socks5Decoded.failed(Socks5CommandStatus.ADDRESS_UNSUPPORTED,
+                        "BND.ADDR: " + ipv4Text(raw) + " with ATYP none (expected: four zero bytes)");
+            }
             addr = addrLength == 4 ? ipv4Text(raw) : ipv6Text(raw);
         }
         int portAt = addrStart + addrLength;
@@ -306,6 +307,12 @@ public final class Socks5Codec {
      * (international names in their ACE form). Never resolves anything.
      */
     static byte[] addressBytes(Socks5AddressType type, String addr) {
+        if (Socks5AddressType.NONE.equals(type)) {
+            if (!addr.equals("0.0.0.0")) {
+                throw new IllegalArgumentException("address: " + addr + " with ATYP none (expected: 0.0.0.0)");
+            }
+            return new byte[4];
+        }
         if (Socks5AddressType.IPV4.equals(type)) {
             byte[] b = parseIpv4(addr);
             if (b == null) {

@@ -14,6 +14,9 @@ import java.net.InetAddress;
  */
 public record Socks5CommandRequest(Socks5CommandType type, Socks5AddressType dstAddrType, String dstAddr, int dstPort) {
     public Socks5CommandRequest {
+        if (Socks5AddressType.NONE.equals(dstAddrType)) {
+            throw new IllegalArgumentException("dstAddrType: none (expected: IPv4, DOMAINNAME or IPv6)");
+        }
         Socks5Codec.checkAddress("dstAddr", dstAddrType, dstAddr);
         Socks5Codec.checkPort("dstPort", dstPort);
     }

@@ -12,6 +12,9 @@ package org.streamiso.socks;
 public record Socks5CommandResponse(Socks5CommandStatus status, Socks5AddressType bndAddrType, String bndAddr,
         int bndPort) {
     public Socks5CommandResponse {
+        if (Socks5AddressType.NONE.equals(bndAddrType) && status != null && status.isSuccess()) {
+            throw new IllegalArgumentException("bndAddrType: none in a success (expected: IPv4, DOMAINNAME or IPv6)");
+        }
         Socks5Codec.checkAddress("bndAddr", bndAddrType, bndAddr);
         Socks5Codec.checkPort("bndPort", bndPort);
     }

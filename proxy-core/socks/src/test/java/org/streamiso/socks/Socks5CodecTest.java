@@ -86,10 +86,17 @@ class Socks5CodecTest {
         Socks5CommandResponse unknown = Socks5Codec.decodeCommandResponse(
                 ByteBuffer.wrap(bytes(0x05, 0x04, 0x00, 0x01, 0, 0, 0, 0, 0, 0))).message();
         assertEquals(Socks5CommandStatus.HOST_UNREACHABLE, unknown.status());
+        byte[] torWire = bytes(0x05, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0, 0);
         ByteBuffer torFailure = ByteBuffer.wrap(bytes(0x05, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0x05));
-        assertEquals(Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE),
-                Socks5Codec.decodeCommandResponse(torFailure).message(), "Tor's failed RESOLVE: ATYP 0x00, 10 bytes");
+        Socks5CommandResponse torReply = Socks5Codec.decodeCommandResponse(torFailure).message();
+        assertEquals(new Socks5CommandResponse(Socks5CommandStatus.HOST_UNREACHABLE, Socks5AddressType.NONE, "0.0.0.0",
+                0), torReply, "Tor's failed RESOLVE: ATYP 0x00, 10 bytes");
         assertEquals(10, torFailure.position());
+        assertArrayEquals(torWire, Socks5Codec.encode(torReply), "re-encoded as it came");
+        assertTrue(Socks5Codec.decodeCommandResponse(ByteBuffer.wrap(bytes(0x05, 0x04, 0x00, 0x00, 0, 0, 0, 1, 0, 0)))
+                .isFailed(), "no address means four zero bytes");
+        assertTrue(Socks5Codec.decodeCommandRequest(ByteBuffer.wrap(bytes(0x05, 0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 80)))
+                .isFailed(), "a request must name an address");
         assertTrue(Socks5Codec.decodeCommandResponse(ByteBuffer.wrap(bytes(0x05, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0)))
                 .isFailed(), "a success must name its address type");
     }
