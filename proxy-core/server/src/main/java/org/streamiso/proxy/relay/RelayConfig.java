@@ -30,7 +30,7 @@ public record RelayConfig(List<ListenerConfig> listeners, List<InetSocketAddress
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(130);
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(300);
     public static final int DEFAULT_MAX_STREAMS = 10_000;
-    public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
+    public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
 
     public RelayConfig {
         listeners = List.copyOf(listeners);

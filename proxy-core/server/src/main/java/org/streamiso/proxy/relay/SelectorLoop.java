@@ -25,8 +25,13 @@ import org.streamiso.proxy.internal.Safelog;
  * the one stream concerned and goes on.
  */
 final class SelectorLoop implements Runnable {
-    /** Pooled buffers kept for reuse beyond those in use; more are allocated on demand and dropped when idle. */
-    private static final int MAX_POOLED_BUFFERS = 1024;
+    /** Small pooled buffers kept for reuse beyond those in use; more are allocated on demand and dropped when idle. */
+    private static final int MAX_POOLED_SMALL_BUFFERS = 1024;
+    /**
+     * Direct memory for large relay buffers per selector thread: 256 streams whose destination is slow at once with
+     * the default 256 KiB buffers; further such streams get 16 KiB buffers.
+     */
+    static final int LARGE_BUFFER_BUDGET = 64 * 1024 * 1024;
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
 
     final RelayConfig config;
@@ -69,7 +74,8 @@ final class SelectorLoop implements Runnable {
         this.stats = stats;
         this.log = log;
         this.safelog = new Safelog(config.unsafeLogging());
-        this.pool = new BufferPool(config.bufferSize(), MAX_POOLED_BUFFERS);
+        this.pool = new BufferPool(config.bufferSize(), Math.max(1, LARGE_BUFFER_BUDGET / config.bufferSize()),
+                MAX_POOLED_SMALL_BUFFERS);
         this.socksPorts = new TorSocksPorts(config.torSocksPorts(), log);
         long shortest = Math.min(Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos()),
                 Math.min(config.replyTimeout().toNanos(), config.stallTimeout().toNanos()));
@@ -147,9 +153,17 @@ final class SelectorLoop implements Runnable {
             accept((Listener) attachment);
             return;
         }
-        Stream stream = (Stream) attachment;
+        run((Stream) attachment, key);
+    }
+
+    /** Runs one event of {@code stream} (its start when {@code key} is null); a failure closes that stream only. */
+    private void run(Stream stream, SelectionKey key) {
         try {
-            stream.handle(key);
+            if (key == null) {
+                stream.start();
+            } else {
+                stream.handle(key);
+            }
         } catch (IOException | CancelledKeyException e) {
             stream.closeAfterError(e);
         } catch (RuntimeException e) {
@@ -180,17 +194,20 @@ final class SelectorLoop implements Runnable {
                 log.debug("Closed a client at accept: " + streams.size() + " streams are open (--max-streams).");
                 continue;
             }
+            Stream stream;
             try {
                 client.configureBlocking(false);
                 client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Stream stream = new Stream(this, listener.config, client, nextStreamId++);
+                stream = new Stream(this, listener.config, client, nextStreamId++);
                 stream.register();
                 streams.add(stream);
                 stats.open.incrementAndGet();
             } catch (IOException | RuntimeException e) {
                 closeQuietly(client);
                 log.warn("Could not set up an accepted client: " + e + "; it was closed.");
+                continue;
             }
+            run(stream, null);
         }
     }
 
