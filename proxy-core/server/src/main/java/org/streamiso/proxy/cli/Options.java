@@ -54,7 +54,8 @@ public final class Options {
             new Option("--tor-control-password-file", "FILE",
                     "A file whose first line is the ControlPort password (HashedControlPassword)."),
             new Option("--status", "IP:PORT",
-                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=USERNAME,"
+                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=USERNAME"
+                    + " (or ?no-key),"
                     + " POST /newnym. Off by default. The status, renew and newnym commands read it."),
             new Option("--handshake-timeout", "DURATION",
                     "How long a client may take to send its SOCKS request. Default: 10s."),
@@ -363,7 +364,7 @@ public final class Options {
     static String help() {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: java -jar proxy-core.jar [OPTION]...\n");
-        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key USERNAME]\n\n");
+        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key USERNAME|--no-key]\n\n");
         sb.append("A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that\n");
         sb.append("combine the client's own username/password with the listening port's policy; nothing goes\n");
         sb.append("anywhere else. DURATION is a number with ms, s or m, e.g. 500ms, 10s, 5m.\n\nOptions:\n");
@@ -383,6 +384,8 @@ public final class Options {
                   renew --status IP:PORT --key USERNAME
                       A new identity for one client key (its SOCKS username): its new streams get new circuits;
                       its open streams and every other key keep theirs.
+                  renew --status IP:PORT --no-key
+                      The same for the clients that send no SOCKS credentials (one identity for all of them).
                   newnym --status IP:PORT
                       SIGNAL NEWNYM: new circuits for every new stream of every key (needs --tor-control).
                 """);

@@ -296,7 +296,7 @@ final class Stream {
         if (listener.requiresPassword() && !MessageDigest.isEqual(
                 auth.password().getBytes(StandardCharsets.ISO_8859_1),
                 listener.password().getBytes(StandardCharsets.ISO_8859_1))) {
-            loop.stats.refusedByProxy.increment();
+            refused(auth.username(), false);
             loop.log.warn("A client on " + SelectorLoop.hostPort(listener.address()) + " sent a wrong password; it"
                     + " got RFC 1929 status 0x01 and was closed. Does the client use this port's password-file?");
             closeAfter(AUTH_FAILED);
@@ -318,7 +318,7 @@ final class Stream {
     private void startTor() {
         String refusal = loop.gate.refusal();
         if (refusal != null) {
-            loop.stats.refusedByProxy.increment();
+            refused(clientKey(), false);
             loop.log.debug("Refused a " + request.type() + " to " + dest() + ": " + refusal
                     + "; the client got SOCKS reply 0x01 and nothing was sent anywhere.");
             fail(Socks5CommandStatus.FAILURE);
@@ -329,7 +329,7 @@ final class Stream {
             close(); // The client is already gone: nobody to relay for.
             return;
         }
-        epoch = clientKeyCredentials == null ? 0 : loop.credentials.epoch(clientKeyCredentials.username());
+        epoch = loop.credentials.epoch(clientKeyCredentials == null ? null : clientKeyCredentials.username());
         torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
                 request, epoch);
         candidates = loop.socksPorts.order();
@@ -340,7 +340,7 @@ final class Stream {
     private void connectNextSocksPort() {
         closeTor();
         if (nextCandidate >= candidates.size()) {
-            loop.stats.refusedByProxy.increment();
+            refused(clientKey(), false);
             loop.log.warn("No Tor SocksPort took a " + request.type() + " to " + dest() + " (tried "
                     + loop.socksPorts.describe() + "); the client got SOCKS reply 0x01 and nothing was sent anywhere"
                     + " else. Is tor running and are --tor-socks right?");
@@ -454,7 +454,7 @@ final class Stream {
     private void torReplied(Socks5CommandResponse reply, ByteBuffer torLeftover) throws IOException {
         byte[] answer = Socks5Codec.encode(reply);
         if (!reply.status().isSuccess()) {
-            loop.stats.refusedByTor.increment();
+            refused(clientKey(), true);
             loop.log.debug("Tor answered a " + request.type() + " to " + dest() + " with " + reply.status()
                     + "; relayed to the client.");
             closeTor();
@@ -838,6 +838,17 @@ final class Stream {
             toTor = null;
         }
         loop.removed(this);
+    }
+
+    /** The client's SOCKS username, or null while it sent none. */
+    private String clientKey() {
+        return clientKeyCredentials == null ? null : clientKeyCredentials.username();
+    }
+
+    /** Counts a refusal in the totals and for the client's key. */
+    private void refused(String clientKey, boolean byTor) {
+        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
+        loop.stats.refused(clientAddress == null ? null : clientAddress.getAddress(), clientKey, byTor);
     }
 
     /** What the status view shows of this stream, in clear: the status model scrubs it. */
