@@ -69,6 +69,8 @@ public final class Options {
                     + " Default: 300s."),
             new Option("--max-streams", "N", "Streams open at once; more clients are closed at accept."
                     + " Default: 10000."),
+            new Option("--selector-threads", "N", "Threads that relay streams; each stream stays on one. Default: one"
+                    + " per core (" + RelayConfig.DEFAULT_SELECTOR_THREADS + " here)."),
             new Option("--unsafe-logging", null, "Print destinations and isolation keys instead of [scrubbed]."),
             new Option("--debug", null, "Log every refused or failed stream."),
             new Option("--help", null, "Print this help and exit."));
@@ -129,6 +131,7 @@ public final class Options {
         Duration reply = RelayConfig.DEFAULT_REPLY_TIMEOUT;
         Duration stall = RelayConfig.DEFAULT_STALL_TIMEOUT;
         int maxStreams = RelayConfig.DEFAULT_MAX_STREAMS;
+        int selectorThreads = RelayConfig.DEFAULT_SELECTOR_THREADS;
         boolean unsafe = false;
         boolean debug = false;
         boolean whonix = false;
@@ -171,6 +174,7 @@ public final class Options {
                 case "--reply-timeout" -> reply = parseDuration(name, value);
                 case "--stall-timeout" -> stall = parseDuration(name, value);
                 case "--max-streams" -> maxStreams = parseCount(name, value);
+                case "--selector-threads" -> selectorThreads = parseSelectorThreads(name, value);
                 case "--unsafe-logging" -> unsafe = true;
                 case "--debug" -> debug = true;
                 default -> throw new IllegalStateException("option " + name + " is listed but not handled");
@@ -201,7 +205,7 @@ public final class Options {
                     + " --tor-control-password-file is given)");
         }
         RelayConfig relay = new RelayConfig(listeners, socksPorts, handshake, connect, reply, stall, maxStreams,
-                RelayConfig.DEFAULT_BUFFER_SIZE, unsafe);
+                RelayConfig.DEFAULT_BUFFER_SIZE, unsafe, selectorThreads);
         return new Options(listeners, socksPorts, control, cookie, controlPasswordFile, status, relay, debug, false);
     }
 
@@ -341,6 +345,18 @@ public final class Options {
             // Reported below.
         }
         throw new UsageException(option + ": \"" + value + "\" (expected: 1-1000000)");
+    }
+
+    private static int parseSelectorThreads(String option, String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= RelayConfig.MAX_SELECTOR_THREADS) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw new UsageException(option + ": \"" + value + "\" (expected: 1-" + RelayConfig.MAX_SELECTOR_THREADS + ")");
     }
 
     private static Option find(String name) {
