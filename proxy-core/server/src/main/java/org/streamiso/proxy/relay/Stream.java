@@ -117,6 +117,11 @@ final class Stream {
         if (state == State.CLOSED) {
             return;
         }
+        if (!key.isValid()) {
+            // Cancelled earlier in this round (the connection to Tor was closed or replaced): nothing to handle.
+            finish();
+            return;
+        }
         // Read once: a handler below may cancel this key (failover), and a cancelled key has no ready set.
         int ready = key.readyOps();
         if (key == clientKey) {
