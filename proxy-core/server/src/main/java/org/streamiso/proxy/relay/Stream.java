@@ -401,6 +401,13 @@ final class Stream {
         try {
             while (true) {
                 if (state == State.TOR_GREETING) {
+                    if (in.hasRemaining() && in.get(in.position()) == Socks5.PASSWORD_AUTH_VERSION) {
+                        // Tor answers a greeting and credentials that arrive in one read with the credentials'
+                        // status alone (both replies go into one reply buffer and the second replaces the first).
+                        // An RFC 1929 status means Tor chose username/password: read it as the next reply.
+                        state = State.TOR_AUTH;
+                        continue;
+                    }
                     Socks5Decoded<Socks5InitialResponse> choice = Socks5Codec.decodeInitialResponse(in);
                     if (!choice.isDone()) {
                         if (choice.isFailed()) {

@@ -127,6 +127,17 @@ class ProxyServerTest {
     }
 
     @Test
+    void relaysThroughATorThatDropsTheMethodChoiceOfAPipelinedGreeting() throws Exception {
+        tor.pipelinedLikeTor();
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            assertArrayEquals(bytes(1, 2, 3), echo(socket, bytes(1, 2, 3)));
+        }
+        assertEquals(IsolationCredentials.USERNAME, tor.nextRecorded().credentials().username());
+        assertEquals(0, server.stats().upstreamFailures());
+    }
+
+    @Test
     void connectsByIpv4AndIpv6LiteralsAsTheClientSentThem() throws Exception {
         ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
         Socks5CommandRequest v4 = Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT,
