@@ -94,8 +94,9 @@ public final class FakeTorSocksPort implements AutoCloseable {
     }
 
     /**
-     * Answers as tor (0.4.9.11 here) does when the greeting and the credentials arrive together: the method choice is lost
-     * (tor writes both replies into one reply buffer), so only the credentials' status and the reply are sent.
+     * Answers as tor (0.4.9.11 here) does when the greeting and the credentials arrive together: the method choice
+     * is lost (tor writes both replies into one reply buffer), so only the credentials' status and the reply are
+     * sent.
      */
     public FakeTorSocksPort pipelinedLikeTor() {
         this.pipelinedLikeTor = true;
