@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param replyTimeout     how long Tor may take to answer the request (it builds circuits meanwhile)
  * @param stallTimeout     how long bytes may wait for a peer that does not read before the stream is closed
  * @param maxStreams       streams open at once; clients beyond are closed at accept
- * @param bufferSize       size of each pooled relay buffer
+ * @param bufferSize       size of the pooled relay buffers (past a budget of 64 MiB of them, streams whose peer does
+ *                         not read get 16 KiB ones)
  * @param unsafeLogging    print destinations and isolation keys in clear
  * @param selectorThreads  selector threads that relay streams; each stream stays on the one it was given at accept
  */
