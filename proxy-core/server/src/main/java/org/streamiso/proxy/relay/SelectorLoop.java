@@ -58,7 +58,7 @@ final class SelectorLoop implements Runnable {
     private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
     /** Streams of this loop, counting those handed over and not yet registered; read by the accepting loop. */
     private final AtomicInteger load = new AtomicInteger();
-    /** Stream ids, unique in this run across the loops of a group. */
+    /** Stream ids, unique in this run across the loops of a group, given at accept. */
     private final AtomicLong streamIds;
     /** Every loop of the group, this one included; set before the threads start. */
     private List<SelectorLoop> group = List.of(this);
@@ -66,7 +66,7 @@ final class SelectorLoop implements Runnable {
     private volatile boolean running = true;
 
     /** An accepted client on its way to the loop that will serve it. */
-    private record Handover(ListenerConfig listener, SocketChannel client) {
+    private record Handover(ListenerConfig listener, SocketChannel client, long id) {
     }
 
     /** A bound listening port with its configuration. */
@@ -219,12 +219,13 @@ final class SelectorLoop implements Runnable {
                 log.debug("Closed a client at accept: " + config.maxStreams() + " streams are open (--max-streams).");
                 continue;
             }
+            long id = streamIds.getAndIncrement(); // in accept order, whichever loop serves the stream
             SelectorLoop target = leastLoaded();
             target.load.incrementAndGet();
             if (target == this) {
-                adopt(listener.config, client);
+                adopt(listener.config, client, id);
             } else {
-                target.handovers.add(new Handover(listener.config, client));
+                target.handovers.add(new Handover(listener.config, client, id));
                 if (target.running) {
                     target.selector.wakeup();
                 } else {
@@ -254,7 +255,7 @@ final class SelectorLoop implements Runnable {
 
     private void adoptHandovers() {
         for (Handover h; (h = handovers.poll()) != null; ) {
-            adopt(h.listener(), h.client());
+            adopt(h.listener(), h.client(), h.id());
         }
     }
 
@@ -268,12 +269,12 @@ final class SelectorLoop implements Runnable {
     }
 
     /** Starts serving an accepted client on this loop; its place was reserved in {@code stats.open} and load. */
-    private void adopt(ListenerConfig listenerConfig, SocketChannel client) {
+    private void adopt(ListenerConfig listenerConfig, SocketChannel client, long id) {
         Stream stream;
         try {
             client.configureBlocking(false);
             client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            stream = new Stream(this, listenerConfig, client, streamIds.getAndIncrement());
+            stream = new Stream(this, listenerConfig, client, id);
             stream.register();
             streams.add(stream);
         } catch (IOException | RuntimeException e) {
