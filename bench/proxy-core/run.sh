@@ -13,7 +13,8 @@
 #
 # Usage: bench/proxy-core/run.sh [ROUNDS] [SECONDS] [IDLE_STREAMS]   (defaults 3, 2, 10000; from anywhere)
 # JAVA_HOME picks the JDK (default: the java on PATH). Installs microsocks and dante-server with apt-get when
-# missing (as root), and builds proxy-core.jar when missing.
+# missing (as root), and builds proxy-core.jar when missing. BASELINE_JAR=path/to/an/older/proxy-core.jar adds
+# that build as "proxy-core-before", in the same rounds, for before/after ratios from one run.
 set -euo pipefail
 ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-2}
@@ -61,6 +62,13 @@ start_proxy_core() {  # $1 port; prints the pid
   echo $!
 }
 core=$(start_proxy_core "$P_CORE"); pids+=("$core")
+before_target=()
+if [ -n "${BASELINE_JAR:-}" ]; then
+  P_BEFORE=$("$JAVA" -cp "$CP" ProxyBench ports 1)
+  "$JAVA" -Xmx256m -jar "$BASELINE_JAR" --listen "127.0.0.1:$P_BEFORE" --tor-socks "127.0.0.1:$FAKE_TOR" \
+    --max-streams 10000 > "$WORK/proxy-core-before.log" 2>&1 & pids+=($!)
+  before_target=(proxy-core-before=socks:"$P_BEFORE")
+fi
 microsocks -i 127.0.0.1 -p "$P_MICRO" > "$WORK/microsocks.log" 2>&1 & pids+=($!)
 cat > "$WORK/danted.conf" <<EOF
 logoutput: $WORK/danted.log
@@ -76,11 +84,13 @@ EOF
 "$DANTED" -f "$WORK/danted.conf" -p "$WORK/danted.pid" & pids+=($!)
 wait_port "$P_CORE" "$WORK/proxy-core.$P_CORE.log"; wait_port "$P_MICRO" "$WORK/microsocks.log"
 wait_port "$P_DANTE" "$WORK/danted.log"
+[ -z "${BASELINE_JAR:-}" ] || wait_port "$P_BEFORE" "$WORK/proxy-core-before.log"
 
 echo "$("$JAVA" -version 2>&1 | head -1); $(nproc) cores; microsocks $(dpkg-query -W -f '${Version}' microsocks 2>/dev/null), dante $(dpkg-query -W -f '${Version}' dante-server 2>/dev/null); proxy-core with -Xmx256m"
 echo "bench/proxy-core/run.sh $ROUNDS $SECONDS_PER_RUN $IDLE_STREAMS: rounds interleaved, ${SECONDS_PER_RUN} s per throughput run after 0.5 s warm-up"
 "$JAVA" -cp "$CP" ProxyBench compare "$ROUNDS" "$SECONDS_PER_RUN" "$SINK" \
-  direct=direct proxy-core=socks:"$P_CORE" proxy-core-p=socks-pipelined:"$P_CORE" microsocks=socks:"$P_MICRO" dante=socks:"$P_DANTE"
+  direct=direct "${before_target[@]}" proxy-core=socks:"$P_CORE" proxy-core-p=socks-pipelined:"$P_CORE" \
+  microsocks=socks:"$P_MICRO" dante=socks:"$P_DANTE"
 
 # Many idle streams, with a proxy-core of their own. Each stream holds two descriptors in proxy-core (client and
 # Tor side), so the open-files limit caps how many can be open at once.

@@ -6,12 +6,14 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.JtorctlTorControl;
 import org.streamiso.proxy.internal.Log;
+import org.streamiso.proxy.internal.OpenFilesLimit;
 import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.proxy.relay.IsolationCredentials;
 import org.streamiso.proxy.relay.ListenerConfig;
@@ -71,6 +73,12 @@ public final class Main {
         Safelog safelog = new Safelog(options.relay.unsafeLogging());
         if (safelog.isUnsafe()) {
             log.warn("--unsafe-logging is on: destinations and isolation keys are logged in clear.");
+        }
+        OptionalLong openFiles = OpenFilesLimit.soft();
+        String openFilesWarning = openFiles.isPresent()
+                ? OpenFilesLimit.warning(openFiles.getAsLong(), options.relay.maxStreams()) : null;
+        if (openFilesWarning != null) {
+            log.warn(openFilesWarning);
         }
 
         CircuitAudit audit = null;

@@ -54,7 +54,8 @@ public final class Options {
             new Option("--tor-control-password-file", "FILE",
                     "A file whose first line is the ControlPort password (HashedControlPassword)."),
             new Option("--status", "IP:PORT",
-                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=USERNAME,"
+                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=USERNAME"
+                    + " (or ?no-key),"
                     + " POST /newnym. Off by default. The status, renew and newnym commands read it."),
             new Option("--handshake-timeout", "DURATION",
                     "How long a client may take to send its SOCKS request. Default: 10s."),
@@ -68,6 +69,8 @@ public final class Options {
                     + " Default: 300s."),
             new Option("--max-streams", "N", "Streams open at once; more clients are closed at accept."
                     + " Default: 10000."),
+            new Option("--selector-threads", "N", "Threads that relay streams; each stream stays on one. Default: one"
+                    + " per core (" + RelayConfig.DEFAULT_SELECTOR_THREADS + " here)."),
             new Option("--unsafe-logging", null, "Print destinations and isolation keys instead of [scrubbed]."),
             new Option("--debug", null, "Log every refused or failed stream."),
             new Option("--help", null, "Print this help and exit."));
@@ -128,6 +131,7 @@ public final class Options {
         Duration reply = RelayConfig.DEFAULT_REPLY_TIMEOUT;
         Duration stall = RelayConfig.DEFAULT_STALL_TIMEOUT;
         int maxStreams = RelayConfig.DEFAULT_MAX_STREAMS;
+        int selectorThreads = RelayConfig.DEFAULT_SELECTOR_THREADS;
         boolean unsafe = false;
         boolean debug = false;
         boolean whonix = false;
@@ -170,6 +174,7 @@ public final class Options {
                 case "--reply-timeout" -> reply = parseDuration(name, value);
                 case "--stall-timeout" -> stall = parseDuration(name, value);
                 case "--max-streams" -> maxStreams = parseCount(name, value);
+                case "--selector-threads" -> selectorThreads = parseSelectorThreads(name, value);
                 case "--unsafe-logging" -> unsafe = true;
                 case "--debug" -> debug = true;
                 default -> throw new IllegalStateException("option " + name + " is listed but not handled");
@@ -200,7 +205,7 @@ public final class Options {
                     + " --tor-control-password-file is given)");
         }
         RelayConfig relay = new RelayConfig(listeners, socksPorts, handshake, connect, reply, stall, maxStreams,
-                RelayConfig.DEFAULT_BUFFER_SIZE, unsafe);
+                RelayConfig.DEFAULT_BUFFER_SIZE, unsafe, selectorThreads);
         return new Options(listeners, socksPorts, control, cookie, controlPasswordFile, status, relay, debug, false);
     }
 
@@ -342,6 +347,18 @@ public final class Options {
         throw new UsageException(option + ": \"" + value + "\" (expected: 1-1000000)");
     }
 
+    private static int parseSelectorThreads(String option, String value) throws UsageException {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= RelayConfig.MAX_SELECTOR_THREADS) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw new UsageException(option + ": \"" + value + "\" (expected: 1-" + RelayConfig.MAX_SELECTOR_THREADS + ")");
+    }
+
     private static Option find(String name) {
         for (Option option : OPTIONS) {
             if (option.name().equals(name)) {
@@ -363,7 +380,7 @@ public final class Options {
     static String help() {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: java -jar proxy-core.jar [OPTION]...\n");
-        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key USERNAME]\n\n");
+        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key USERNAME|--no-key]\n\n");
         sb.append("A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that\n");
         sb.append("combine the client's own username/password with the listening port's policy; nothing goes\n");
         sb.append("anywhere else. DURATION is a number with ms, s or m, e.g. 500ms, 10s, 5m.\n\nOptions:\n");
@@ -383,6 +400,8 @@ public final class Options {
                   renew --status IP:PORT --key USERNAME
                       A new identity for one client key (its SOCKS username): its new streams get new circuits;
                       its open streams and every other key keep theirs.
+                  renew --status IP:PORT --no-key
+                      The same for the clients that send no SOCKS credentials (one identity for all of them).
                   newnym --status IP:PORT
                       SIGNAL NEWNYM: new circuits for every new stream of every key (needs --tor-control).
                 """);

@@ -33,6 +33,7 @@ final class StatusCommand {
         String command = args[0];
         InetSocketAddress endpoint = null;
         String key = null;
+        boolean noKey = false;
         try {
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
@@ -43,9 +44,14 @@ final class StatusCommand {
                     name = arg.substring(0, eq);
                     value = arg.substring(eq + 1);
                 }
+                if (name.equals("--no-key") && value == null && command.equals("renew")) {
+                    noKey = true;
+                    continue;
+                }
                 if (!name.equals("--status") && !(name.equals("--key") && command.equals("renew"))) {
                     throw new Options.UsageException("option: \"" + arg + "\" (expected: --status IP:PORT"
-                            + (command.equals("renew") ? " and --key USERNAME" : "") + " after " + command + ")");
+                            + (command.equals("renew") ? " and --key USERNAME or --no-key" : "") + " after " + command
+                            + ")");
                 }
                 if (value == null) {
                     if (i + 1 >= args.length) {
@@ -64,9 +70,14 @@ final class StatusCommand {
                 throw new Options.UsageException("--status: nothing (expected: IP:PORT of a proxy-core started with"
                         + " --status, e.g. " + command + " --status 127.0.0.1:9158)");
             }
-            if (command.equals("renew") && (key == null || key.isEmpty())) {
+            if (command.equals("renew") && noKey && key != null) {
+                throw new Options.UsageException("--key and --no-key: both (expected: one of them: --key USERNAME"
+                        + " renews one client key, --no-key the clients that send no credentials)");
+            }
+            if (command.equals("renew") && !noKey && (key == null || key.isEmpty())) {
                 throw new Options.UsageException("--key: nothing (expected: the client's SOCKS username, e.g. renew"
-                        + " --status 127.0.0.1:9158 --key alice)");
+                        + " --status 127.0.0.1:9158 --key alice, or --no-key for the clients that send no"
+                        + " credentials)");
             }
         } catch (Options.UsageException e) {
             err.println("proxy-core: " + e.getMessage());
@@ -80,11 +91,13 @@ final class StatusCommand {
                 case "status" -> out.print(StatusTable.render(JsonReader.parse(request("GET", base + "/status",
                         endpoint))));
                 case "renew" -> {
-                    Object answer = JsonReader.parse(request("POST", base + "/renew?key="
-                            + URLEncoder.encode(key, StandardCharsets.ISO_8859_1), endpoint));
+                    Object answer = JsonReader.parse(request("POST", base + "/renew?" + (noKey ? "no-key"
+                            : "key=" + URLEncoder.encode(key, StandardCharsets.ISO_8859_1)), endpoint));
                     Object epoch = answer instanceof Map<?, ?> m ? m.get("epoch") : null;
-                    out.println("Renewed the identity of client key " + (answer instanceof Map<?, ?> m
-                            ? m.get("key") : "?") + " (epoch " + epoch + "): its new streams get new circuits.");
+                    out.println(noKey ? "Renewed the identity of the clients that send no credentials (epoch " + epoch
+                            + "): their new streams get new circuits."
+                            : "Renewed the identity of client key " + (answer instanceof Map<?, ?> m ? m.get("key")
+                            : "?") + " (epoch " + epoch + "): its new streams get new circuits.");
                 }
                 default -> {
                     request("POST", base + "/newnym", endpoint);

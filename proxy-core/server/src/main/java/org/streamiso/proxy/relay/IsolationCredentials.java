@@ -34,8 +34,16 @@ public final class IsolationCredentials {
     private static final int SALT_BYTES = 32;
 
     private final byte[] salt;
-    /** The identity epoch of each renewed client key (its RFC 1929 username); absent means 0. */
+    /**
+     * The identity epoch of each renewed client key (its RFC 1929 username), and of {@link #NO_KEY} for clients that
+     * send no credentials; absent means 0.
+     */
     private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
+    /**
+     * Where the epochs map keeps the identity of clients that send no credentials: RFC 1929 usernames are 1-255
+     * bytes, so no username is empty.
+     */
+    private static final String NO_KEY = "";
 
     public IsolationCredentials(byte[] salt) {
         if (salt.length < 16) {
@@ -56,24 +64,35 @@ public final class IsolationCredentials {
      * no earlier stream had, so Tor puts them on new circuits; streams already open keep their circuits, and every
      * other key keeps its credentials.
      *
-     * @param clientKey the client's RFC 1929 username, as it sends it
+     * @param clientKey the client's RFC 1929 username, as it sends it, or null for the clients that send no
+     *                  credentials (one identity for all of them, on every listening port)
      * @return the key's new epoch (1 after the first renewal)
      */
     public long renew(String clientKey) {
-        Objects.requireNonNull(clientKey, "clientKey");
-        return epochs.merge(clientKey, 1L, Long::sum);
+        return epochs.merge(clientKey == null ? NO_KEY : requireKey(clientKey), 1L, Long::sum);
     }
 
-    /** The current identity epoch of a client key: 0 until {@link #renew} is first called for it. */
+    /**
+     * The current identity epoch of a client key (null: of the clients that send no credentials): 0 until
+     * {@link #renew} is first called for it.
+     */
     public long epoch(String clientKey) {
-        return epochs.getOrDefault(clientKey, 0L);
+        return epochs.getOrDefault(clientKey == null ? NO_KEY : clientKey, 0L);
+    }
+
+    private static String requireKey(String clientKey) {
+        if (clientKey.isEmpty()) {
+            throw new IllegalArgumentException("clientKey: \"\" (expected: an RFC 1929 username, 1-255 bytes; null"
+                    + " for clients that send no credentials)");
+        }
+        return clientKey;
     }
 
     /** The credentials to send to Tor for one stream, in its client key's current epoch (see below). */
     public Socks5PasswordAuthRequest upstream(ListenerConfig listener, InetAddress clientAddress,
             Socks5PasswordAuthRequest clientKey, Socks5CommandRequest request) {
         return upstream(listener, clientAddress, clientKey, request,
-                clientKey == null ? 0 : epoch(clientKey.username()));
+                epoch(clientKey == null ? null : clientKey.username()));
     }
 
     /**
@@ -83,7 +102,7 @@ public final class IsolationCredentials {
      * @param clientAddress the client's IP address
      * @param clientKey     the client's RFC 1929 username/password, or null when it sent none
      * @param request       the client's request; its destination counts as the listener's policy says
-     * @param epoch         the client key's identity epoch (see {@link #renew}); ignored without a key
+     * @param epoch         the client key's identity epoch, or that of the clients without a key (see {@link #renew})
      */
     public Socks5PasswordAuthRequest upstream(ListenerConfig listener, InetAddress clientAddress,
             Socks5PasswordAuthRequest clientKey, Socks5CommandRequest request, long epoch) {
@@ -109,11 +128,11 @@ public final class IsolationCredentials {
             fields.add("key");
             fields.add(clientKey.username().getBytes(StandardCharsets.ISO_8859_1));
             fields.add(clientKey.password().getBytes(StandardCharsets.ISO_8859_1));
-            if (epoch != 0) {
-                // Only renewed keys get the field, so that epoch 0 keeps the credentials of before renewals existed.
-                fields.add("epoch");
-                fields.add(Long.toString(epoch));
-            }
+        }
+        if (epoch != 0) {
+            // Only renewed keys get the field, so that epoch 0 keeps the credentials of before renewals existed.
+            fields.add("epoch");
+            fields.add(Long.toString(epoch));
         }
         if (listener.isolation().isolatesDestAddr()) {
             fields.add("dest-addr");

@@ -3,12 +3,15 @@ package org.streamiso.proxy.relay;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.streamiso.proxy.internal.Log;
 
 /**
@@ -23,19 +26,27 @@ import org.streamiso.proxy.internal.Log;
  * }
  * }</pre>
  *
- * <p>One selector thread serves every stream; {@link #close()} stops it and closes every connection.
+ * <p>A few selector threads (one per core by default) serve every stream, each stream on one of them;
+ * {@link #close()} stops them and closes every connection.
  */
 public final class ProxyServer implements AutoCloseable {
-    private final SelectorLoop loop;
-    private final Thread thread;
+    private final List<SelectorLoop> loops;
+    private final List<Thread> threads;
     private final List<InetSocketAddress> listenAddresses;
     private final RelayStats stats;
+    private final TorSocksPorts socksPorts;
 
-    private ProxyServer(SelectorLoop loop, List<InetSocketAddress> listenAddresses, RelayStats stats) {
-        this.loop = loop;
+    private ProxyServer(List<SelectorLoop> loops, List<InetSocketAddress> listenAddresses, RelayStats stats,
+            TorSocksPorts socksPorts) {
+        this.loops = List.copyOf(loops);
         this.listenAddresses = List.copyOf(listenAddresses);
         this.stats = stats;
-        this.thread = new Thread(loop, "streamiso-proxy-core-selector");
+        this.socksPorts = socksPorts;
+        List<Thread> t = new ArrayList<>(loops.size());
+        for (int i = 0; i < loops.size(); i++) {
+            t.add(new Thread(loops.get(i), "streamiso-proxy-core-selector-" + i));
+        }
+        this.threads = List.copyOf(t);
     }
 
     /**
@@ -47,10 +58,28 @@ public final class ProxyServer implements AutoCloseable {
             StreamObserver observer, Log log) throws IOException {
         Objects.requireNonNull(config, "config");
         RelayStats stats = new RelayStats();
-        SelectorLoop loop = new SelectorLoop(config, credentials, observer, gate, stats, log);
-        List<InetSocketAddress> bound = loop.bind();
-        ProxyServer server = new ProxyServer(loop, bound, stats);
-        server.thread.start();
+        TorSocksPorts socksPorts = new TorSocksPorts(config.torSocksPorts(), log);
+        AtomicLong streamIds = new AtomicLong(1);
+        List<SelectorLoop> loops = new ArrayList<>(config.selectorThreads());
+        List<InetSocketAddress> bound;
+        try {
+            for (int i = 0; i < config.selectorThreads(); i++) {
+                loops.add(new SelectorLoop(config, credentials, observer, gate, stats, log, socksPorts, streamIds));
+            }
+            bound = loops.get(0).bind();
+        } catch (IOException | RuntimeException e) {
+            for (SelectorLoop loop : loops) {
+                loop.closeSelector();
+            }
+            throw e;
+        }
+        for (SelectorLoop loop : loops) {
+            loop.group(loops);
+        }
+        ProxyServer server = new ProxyServer(loops, bound, stats, socksPorts);
+        for (Thread thread : server.threads) {
+            thread.start();
+        }
         return server;
     }
 
@@ -64,17 +93,25 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * The open streams and the SocksPorts' state, taken on the selector thread between two events.
+     * The open streams and the SocksPorts' state, each selector thread's streams taken between two of its events.
      *
      * @throws IOException when the relay has stopped or did not answer within {@code timeout}
      */
     public RelaySnapshot snapshot(Duration timeout) throws IOException {
-        CompletableFuture<RelaySnapshot> result = new CompletableFuture<>();
-        if (!loop.submit(() -> result.complete(loop.snapshot()))) {
-            throw new IOException("The relay has stopped; there is nothing to show.");
+        List<CompletableFuture<List<StreamStatus>>> parts = new ArrayList<>(loops.size());
+        for (SelectorLoop loop : loops) {
+            CompletableFuture<List<StreamStatus>> part = new CompletableFuture<>();
+            if (!loop.submit(() -> part.complete(loop.snapshot()))) {
+                throw new IOException("The relay has stopped; there is nothing to show.");
+            }
+            parts.add(part);
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<StreamStatus> streams = new ArrayList<>();
         try {
-            return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<List<StreamStatus>> part : parts) {
+                streams.addAll(part.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
         } catch (TimeoutException e) {
             throw new IOException("The relay's selector thread did not answer within " + timeout.toMillis()
                     + " ms; no status was taken. Is the machine overloaded (see the open streams and CPU)?", e);
@@ -84,19 +121,29 @@ public final class ProxyServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while taking the status", e);
         }
+        // Ids grow with accept order, across the selector threads: oldest first.
+        streams.sort(Comparator.comparingLong(StreamStatus::id));
+        return new RelaySnapshot(streams, socksPorts.status());
     }
 
     /** Blocks until the relay stops. */
     public void join() throws InterruptedException {
-        thread.join();
+        for (Thread thread : threads) {
+            thread.join();
+        }
     }
 
     /** Stops relaying: every connection and listening port is closed when this returns (or within 10 s). */
     @Override
     public void close() {
-        loop.stop();
+        for (SelectorLoop loop : loops) {
+            loop.stop();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try {
-            thread.join(10_000);
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

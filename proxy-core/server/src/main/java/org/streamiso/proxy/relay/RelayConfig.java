@@ -17,12 +17,14 @@ import java.util.Objects;
  * @param replyTimeout     how long Tor may take to answer the request (it builds circuits meanwhile)
  * @param stallTimeout     how long bytes may wait for a peer that does not read before the stream is closed
  * @param maxStreams       streams open at once; clients beyond are closed at accept
- * @param bufferSize       size of each pooled relay buffer
+ * @param bufferSize       size of the pooled relay buffers (past a budget of 64 MiB of them, streams whose peer does
+ *                         not read get 16 KiB ones)
  * @param unsafeLogging    print destinations and isolation keys in clear
+ * @param selectorThreads  selector threads that relay streams; each stream stays on the one it was given at accept
  */
 public record RelayConfig(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts,
         Duration handshakeTimeout, Duration connectTimeout, Duration replyTimeout, Duration stallTimeout,
-        int maxStreams, int bufferSize, boolean unsafeLogging) {
+        int maxStreams, int bufferSize, boolean unsafeLogging, int selectorThreads) {
 
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -30,7 +32,10 @@ public record RelayConfig(List<ListenerConfig> listeners, List<InetSocketAddress
     public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(130);
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(300);
     public static final int DEFAULT_MAX_STREAMS = 10_000;
-    public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
+    public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
+    /** One selector thread per core. */
+    public static final int DEFAULT_SELECTOR_THREADS = Runtime.getRuntime().availableProcessors();
+    public static final int MAX_SELECTOR_THREADS = 64;
 
     public RelayConfig {
         listeners = List.copyOf(listeners);
@@ -57,27 +62,37 @@ public record RelayConfig(List<ListenerConfig> listeners, List<InetSocketAddress
         if (bufferSize < 1024) {
             throw new IllegalArgumentException("bufferSize: " + bufferSize + " (expected: at least 1024)");
         }
+        if (selectorThreads < 1 || selectorThreads > MAX_SELECTOR_THREADS) {
+            throw new IllegalArgumentException("selectorThreads: " + selectorThreads + " (expected: 1-"
+                    + MAX_SELECTOR_THREADS + ")");
+        }
     }
 
     /** Defaults for everything but the ports. */
     public static RelayConfig of(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts) {
         return new RelayConfig(listeners, torSocksPorts, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-                DEFAULT_REPLY_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_MAX_STREAMS, DEFAULT_BUFFER_SIZE, false);
+                DEFAULT_REPLY_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_MAX_STREAMS, DEFAULT_BUFFER_SIZE, false,
+                DEFAULT_SELECTOR_THREADS);
     }
 
     public RelayConfig withTimeouts(Duration handshake, Duration connect, Duration reply, Duration stall) {
         return new RelayConfig(listeners, torSocksPorts, handshake, connect, reply, stall, maxStreams, bufferSize,
-                unsafeLogging);
+                unsafeLogging, selectorThreads);
     }
 
     public RelayConfig withMaxStreams(int max) {
         return new RelayConfig(listeners, torSocksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
-                max, bufferSize, unsafeLogging);
+                max, bufferSize, unsafeLogging, selectorThreads);
     }
 
     public RelayConfig withUnsafeLogging(boolean unsafe) {
         return new RelayConfig(listeners, torSocksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
-                maxStreams, bufferSize, unsafe);
+                maxStreams, bufferSize, unsafe, selectorThreads);
+    }
+
+    public RelayConfig withSelectorThreads(int threads) {
+        return new RelayConfig(listeners, torSocksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
+                maxStreams, bufferSize, unsafeLogging, threads);
     }
 
     private static void positive(String name, Duration d) {

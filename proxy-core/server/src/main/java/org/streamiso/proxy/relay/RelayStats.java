@@ -1,5 +1,10 @@
 package org.streamiso.proxy.relay;
 
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,6 +23,57 @@ public final class RelayStats {
     final LongAdder upstreamFailures = new LongAdder();
     final LongAdder bytesFromClients = new LongAdder();
     final LongAdder bytesToClients = new LongAdder();
+
+    /**
+     * Client keys whose refusals are counted one by one; refusals of further keys count in the totals only, so that
+     * a client inventing usernames cannot grow this map without end.
+     */
+    public static final int MAX_KEYS_WITH_REFUSALS = 1024;
+
+    /**
+     * The refusals of one client key from one client address.
+     *
+     * @param clientAddress  the client's address, or null when it had gone by the time of the refusal
+     * @param clientKey      its SOCKS username (in clear: the status model scrubs it), or null when it sent none
+     * @param refusedByTor   requests Tor answered with a failure reply
+     * @param refusedByProxy requests proxy-core refused itself
+     */
+    public record KeyRefusals(InetAddress clientAddress, String clientKey, long refusedByTor, long refusedByProxy) {
+    }
+
+    private record KeyId(InetAddress clientAddress, String clientKey) {
+    }
+
+    private static final class Refusals {
+        final LongAdder byTor = new LongAdder();
+        final LongAdder byProxy = new LongAdder();
+    }
+
+    private final Map<KeyId, Refusals> refusalsByKey = new ConcurrentHashMap<>();
+
+    /** Counts one refusal in the totals and, within {@link #MAX_KEYS_WITH_REFUSALS}, for its client key. */
+    void refused(InetAddress clientAddress, String clientKey, boolean byTor) {
+        (byTor ? refusedByTor : refusedByProxy).increment();
+        KeyId id = new KeyId(clientAddress, clientKey);
+        Refusals refusals = refusalsByKey.get(id);
+        if (refusals == null) {
+            if (refusalsByKey.size() >= MAX_KEYS_WITH_REFUSALS) {
+                return;
+            }
+            refusals = refusalsByKey.computeIfAbsent(id, k -> new Refusals());
+        }
+        (byTor ? refusals.byTor : refusals.byProxy).increment();
+    }
+
+    /** The refusals counted per client key since start (see {@link #MAX_KEYS_WITH_REFUSALS}), in no order. */
+    public List<KeyRefusals> refusalsByKey() {
+        List<KeyRefusals> out = new ArrayList<>(refusalsByKey.size());
+        for (Map.Entry<KeyId, Refusals> e : refusalsByKey.entrySet()) {
+            out.add(new KeyRefusals(e.getKey().clientAddress(), e.getKey().clientKey(), e.getValue().byTor.sum(),
+                    e.getValue().byProxy.sum()));
+        }
+        return out;
+    }
 
     /** Client connections accepted. */
     public long accepted() {

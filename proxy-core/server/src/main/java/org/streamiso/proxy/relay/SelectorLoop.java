@@ -13,20 +13,29 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.streamiso.proxy.internal.BufferPool;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
 
 /**
- * The one selector thread of the relay: accepts clients, moves bytes, calls the codec through {@link Stream}, and
- * enforces the timeouts. No thread per stream.
+ * One selector thread of the relay: moves bytes, calls the codec through {@link Stream}, and enforces the timeouts
+ * of the streams it was given. No thread per stream. The first loop of a group also accepts clients and gives each
+ * to the loop with the fewest streams (keeping it unless another has at least two fewer, so that a lone client is
+ * served without a hand-over).
  *
  * <p><b>Important:</b> nothing a client sends may stop this loop. Every handler runs inside a catch that closes
  * the one stream concerned and goes on.
  */
 final class SelectorLoop implements Runnable {
-    /** Pooled buffers kept for reuse beyond those in use; more are allocated on demand and dropped when idle. */
-    private static final int MAX_POOLED_BUFFERS = 1024;
+    /** Small pooled buffers kept for reuse beyond those in use; more are allocated on demand and dropped when idle. */
+    private static final int MAX_POOLED_SMALL_BUFFERS = 1024;
+    /**
+     * Direct memory for large relay buffers, shared out among the selector threads: 256 streams whose destination
+     * is slow at once with the default 256 KiB buffers; further such streams get 16 KiB buffers.
+     */
+    static final int LARGE_BUFFER_BUDGET = 64 * 1024 * 1024;
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
 
     final RelayConfig config;
@@ -45,9 +54,20 @@ final class SelectorLoop implements Runnable {
     private final Set<Stream> streams = new java.util.LinkedHashSet<>();
     /** Work handed to the selector thread by other threads (status snapshots). */
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private long nextStreamId = 1;
+    /** Accepted clients handed to this loop by the accepting one. */
+    private final ConcurrentLinkedQueue<Handover> handovers = new ConcurrentLinkedQueue<>();
+    /** Streams of this loop, counting those handed over and not yet registered; read by the accepting loop. */
+    private final AtomicInteger load = new AtomicInteger();
+    /** Stream ids, unique in this run across the loops of a group, given at accept. */
+    private final AtomicLong streamIds;
+    /** Every loop of the group, this one included; set before the threads start. */
+    private List<SelectorLoop> group = List.of(this);
     private final long tickNanos;
     private volatile boolean running = true;
+
+    /** An accepted client on its way to the loop that will serve it. */
+    private record Handover(ListenerConfig listener, SocketChannel client, long id) {
+    }
 
     /** A bound listening port with its configuration. */
     static final class Listener {
@@ -61,7 +81,7 @@ final class SelectorLoop implements Runnable {
     }
 
     SelectorLoop(RelayConfig config, IsolationCredentials credentials, StreamObserver observer, StreamGate gate,
-            RelayStats stats, Log log) throws IOException {
+            RelayStats stats, Log log, TorSocksPorts socksPorts, AtomicLong streamIds) throws IOException {
         this.config = config;
         this.credentials = credentials;
         this.observer = observer;
@@ -69,13 +89,21 @@ final class SelectorLoop implements Runnable {
         this.stats = stats;
         this.log = log;
         this.safelog = new Safelog(config.unsafeLogging());
-        this.pool = new BufferPool(config.bufferSize(), MAX_POOLED_BUFFERS);
-        this.socksPorts = new TorSocksPorts(config.torSocksPorts(), log);
+        this.pool = new BufferPool(config.bufferSize(),
+                Math.max(1, LARGE_BUFFER_BUDGET / config.selectorThreads() / config.bufferSize()),
+                MAX_POOLED_SMALL_BUFFERS);
+        this.socksPorts = socksPorts;
+        this.streamIds = streamIds;
         long shortest = Math.min(Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos()),
                 Math.min(config.replyTimeout().toNanos(), config.stallTimeout().toNanos()));
         // Deadlines are checked a few times per shortest timeout, at most once per 10 ms and at least once a second.
         this.tickNanos = Math.max(10_000_000L, Math.min(1_000_000_000L, shortest / 4));
         this.selector = Selector.open();
+    }
+
+    /** The loops that share the streams, this one included; call before any thread starts. */
+    void group(List<SelectorLoop> loops) {
+        this.group = List.copyOf(loops);
     }
 
     /**
@@ -124,6 +152,7 @@ final class SelectorLoop implements Runnable {
                     return;
                 }
                 runTasks();
+                adoptHandovers();
                 Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext()) {
                     SelectionKey key = keys.next();
@@ -147,9 +176,17 @@ final class SelectorLoop implements Runnable {
             accept((Listener) attachment);
             return;
         }
-        Stream stream = (Stream) attachment;
+        run((Stream) attachment, key);
+    }
+
+    /** Runs one event of {@code stream} (its start when {@code key} is null); a failure closes that stream only. */
+    private void run(Stream stream, SelectionKey key) {
         try {
-            stream.handle(key);
+            if (key == null) {
+                stream.start();
+            } else {
+                stream.handle(key);
+            }
         } catch (IOException | CancelledKeyException e) {
             stream.closeAfterError(e);
         } catch (RuntimeException e) {
@@ -174,29 +211,86 @@ final class SelectorLoop implements Runnable {
                 return;
             }
             stats.accepted.increment();
-            if (streams.size() >= config.maxStreams()) {
+            // Reserve the stream's place before it goes to a loop, so that the loops together keep --max-streams.
+            if (stats.open.incrementAndGet() > config.maxStreams()) {
+                stats.open.decrementAndGet();
                 stats.refusedByProxy.increment();
                 closeQuietly(client);
-                log.debug("Closed a client at accept: " + streams.size() + " streams are open (--max-streams).");
+                log.debug("Closed a client at accept: " + config.maxStreams() + " streams are open (--max-streams).");
                 continue;
             }
-            try {
-                client.configureBlocking(false);
-                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                Stream stream = new Stream(this, listener.config, client, nextStreamId++);
-                stream.register();
-                streams.add(stream);
-                stats.open.incrementAndGet();
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(client);
-                log.warn("Could not set up an accepted client: " + e + "; it was closed.");
+            long id = streamIds.getAndIncrement(); // in accept order, whichever loop serves the stream
+            SelectorLoop target = leastLoaded();
+            target.load.incrementAndGet();
+            if (target == this) {
+                adopt(listener.config, client, id);
+            } else {
+                target.handovers.add(new Handover(listener.config, client, id));
+                if (target.running) {
+                    target.selector.wakeup();
+                } else {
+                    target.dropHandovers();
+                }
             }
         }
+    }
+
+    /**
+     * The loop with the fewest streams; this one unless another has at least two fewer. A hand-over costs the other
+     * thread a wake-up before the client's greeting is read, and a client that opens streams one after another
+     * often connects again before its last stream's close was read, so a difference of one keeps them here.
+     */
+    private SelectorLoop leastLoaded() {
+        SelectorLoop best = this;
+        int fewest = load.get() - 1;
+        for (SelectorLoop loop : group) {
+            int n = loop.load.get();
+            if (n < fewest) {
+                best = loop;
+                fewest = n;
+            }
+        }
+        return best;
+    }
+
+    private void adoptHandovers() {
+        for (Handover h; (h = handovers.poll()) != null; ) {
+            adopt(h.listener(), h.client(), h.id());
+        }
+    }
+
+    /** Closes clients handed over to a loop that has stopped; they were never served. */
+    private void dropHandovers() {
+        for (Handover h; (h = handovers.poll()) != null; ) {
+            closeQuietly(h.client());
+            load.decrementAndGet();
+            stats.open.decrementAndGet();
+        }
+    }
+
+    /** Starts serving an accepted client on this loop; its place was reserved in {@code stats.open} and load. */
+    private void adopt(ListenerConfig listenerConfig, SocketChannel client, long id) {
+        Stream stream;
+        try {
+            client.configureBlocking(false);
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            stream = new Stream(this, listenerConfig, client, id);
+            stream.register();
+            streams.add(stream);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(client);
+            load.decrementAndGet();
+            stats.open.decrementAndGet();
+            log.warn("Could not set up an accepted client: " + e + "; it was closed.");
+            return;
+        }
+        run(stream, null);
     }
 
     /** Called by a stream when it closes. */
     void removed(Stream stream) {
         if (streams.remove(stream)) {
+            load.decrementAndGet();
             stats.open.decrementAndGet();
         }
     }
@@ -236,18 +330,13 @@ final class SelectorLoop implements Runnable {
         }
     }
 
-    /** The streams and SocksPorts now; selector thread only. */
-    RelaySnapshot snapshot() {
+    /** This loop's streams now, oldest first; selector thread only. */
+    List<StreamStatus> snapshot() {
         List<StreamStatus> open = new ArrayList<>(streams.size());
         for (Stream stream : streams) {
             open.add(stream.status());
         }
-        return new RelaySnapshot(open, socksPorts.status());
-    }
-
-    /** Number of open client streams; selector thread only. */
-    int streamCount() {
-        return streams.size();
+        return open;
     }
 
     void stop() {
@@ -256,9 +345,21 @@ final class SelectorLoop implements Runnable {
     }
 
     private void shutdown() {
+        running = false;
         for (Stream stream : streams.toArray(new Stream[0])) {
             stream.close();
         }
+        dropHandovers();
+        closeListeners();
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // Closing: nothing left to do with it.
+        }
+    }
+
+    /** Closes the selector of a loop whose thread never started. */
+    void closeSelector() {
         closeListeners();
         try {
             selector.close();

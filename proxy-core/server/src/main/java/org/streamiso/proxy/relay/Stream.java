@@ -28,8 +28,12 @@ import org.streamiso.socks.Socks5PasswordAuthResponse;
  *
  * <p>The stream moves through: client greeting, client authentication, client request; connecting to a SocksPort,
  * Tor's method choice, Tor's authentication status, Tor's reply; relay; or closing (a final reply is flushed, then
- * the connection is closed). Until the request is sent to Tor, a failed SocksPort is replaced by the next one; after
- * it, Tor's reply or a failure reply goes to the client.
+ * the connection is closed). Greeting, credentials and request go to Tor in one write. Until Tor has accepted the
+ * credentials (it acts on the request only then), a failed SocksPort is replaced by the next one; after that, Tor's
+ * reply or a failure reply goes to the client.
+ *
+ * <p>Bytes queued during an event are written before the event ends, and the relay writes straight from the buffer
+ * it just read into, so the selector waits for writability only when a peer does not read.
  *
  * <p><b>Important:</b> the only address this class connects to is a configured Tor SocksPort; the client's
  * destination is only ever sent to Tor inside a SOCKS request.
@@ -46,6 +50,8 @@ final class Stream {
     private static final int CLIENT_HANDSHAKE_BUFFER = 1024;
     /** Room for Tor's longest reply (262 bytes) plus the first bytes a server sends right after it. */
     private static final int TOR_HANDSHAKE_BUFFER = 1024;
+    /** Reads of one direction per readiness event before the selector serves other streams. */
+    private static final int MAX_READS_PER_EVENT = 16;
     private static final byte[] NO_ACCEPTABLE_METHOD = Socks5Codec.encode(
             new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED));
     private static final byte[] AUTH_FAILED = {Socks5.PASSWORD_AUTH_VERSION, 0x01};
@@ -72,6 +78,9 @@ final class Stream {
     private boolean torEof;
     private boolean clientOutputShut;
     private boolean torOutputShut;
+    /** Set when bytes were queued outside a flush: {@link #finish} writes them before the event ends. */
+    private boolean clientFlushDue;
+    private boolean torFlushDue;
 
     private Socks5PasswordAuthRequest clientKeyCredentials;
     private Socks5CommandRequest request;
@@ -108,30 +117,76 @@ final class Stream {
         if (state == State.CLOSED) {
             return;
         }
+        if (!key.isValid()) {
+            // Cancelled earlier in this round (the connection to Tor was closed or replaced): nothing to handle.
+            finish();
+            return;
+        }
+        // Read once: a handler below may cancel this key (failover), and a cancelled key has no ready set.
+        int ready = key.readyOps();
         if (key == clientKey) {
-            if (key.isValid() && key.isWritable()) {
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
                 flushToClient();
             }
-            if (state != State.CLOSED && key.isValid() && key.isReadable()) {
+            if (state != State.CLOSED && (ready & SelectionKey.OP_READ) != 0) {
                 clientReadable();
             }
         } else if (key == torKey) {
             try {
-                if (key.isValid() && key.isConnectable()) {
+                if ((ready & SelectionKey.OP_CONNECT) != 0) {
                     torConnectable();
                 }
-                if (state != State.CLOSED && key.isValid() && key.isWritable()) {
+                if (state != State.CLOSED && key == torKey && (ready & SelectionKey.OP_WRITE) != 0) {
                     flushToTor();
                 }
-                if (state != State.CLOSED && key.isValid() && key.isReadable()) {
+                if (state != State.CLOSED && key == torKey && (ready & SelectionKey.OP_READ) != 0) {
                     torReadable();
                 }
             } catch (IOException e) {
                 torError(e);
             }
         }
+        finish();
+    }
+
+    /**
+     * Called right after accept: a client that sends its greeting with the connect (as the agent does) has it
+     * waiting already, so reading now saves one trip through the selector.
+     */
+    void start() throws IOException {
+        clientReadable();
+        finish();
+    }
+
+    /**
+     * Ends every event: writes what the handlers queued at once (a reply waits for no further readiness event),
+     * then sets the interest ops for what is still pending.
+     */
+    private void finish() throws IOException {
+        if (state != State.CLOSED && clientFlushDue) {
+            flushToClient();
+        }
+        if (state != State.CLOSED && torFlushDue && tor != null && state != State.CONNECTING) {
+            try {
+                flushToTor();
+            } catch (IOException e) {
+                torError(e);
+                if (state != State.CLOSED && clientFlushDue) {
+                    flushToClient();
+                }
+            }
+        }
         if (state != State.CLOSED) {
             updateInterest();
+        }
+    }
+
+    /** {@link #finish} for callers outside an event (the deadline scan): a failed write closes the stream. */
+    private void finishQuietly() {
+        try {
+            finish();
+        } catch (IOException e) {
+            closeAfterError(e);
         }
     }
 
@@ -246,7 +301,7 @@ final class Stream {
         if (listener.requiresPassword() && !MessageDigest.isEqual(
                 auth.password().getBytes(StandardCharsets.ISO_8859_1),
                 listener.password().getBytes(StandardCharsets.ISO_8859_1))) {
-            loop.stats.refusedByProxy.increment();
+            refused(auth.username(), false);
             loop.log.warn("A client on " + SelectorLoop.hostPort(listener.address()) + " sent a wrong password; it"
                     + " got RFC 1929 status 0x01 and was closed. Does the client use this port's password-file?");
             closeAfter(AUTH_FAILED);
@@ -268,7 +323,7 @@ final class Stream {
     private void startTor() {
         String refusal = loop.gate.refusal();
         if (refusal != null) {
-            loop.stats.refusedByProxy.increment();
+            refused(clientKey(), false);
             loop.log.debug("Refused a " + request.type() + " to " + dest() + ": " + refusal
                     + "; the client got SOCKS reply 0x01 and nothing was sent anywhere.");
             fail(Socks5CommandStatus.FAILURE);
@@ -279,7 +334,7 @@ final class Stream {
             close(); // The client is already gone: nobody to relay for.
             return;
         }
-        epoch = clientKeyCredentials == null ? 0 : loop.credentials.epoch(clientKeyCredentials.username());
+        epoch = loop.credentials.epoch(clientKeyCredentials == null ? null : clientKeyCredentials.username());
         torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
                 request, epoch);
         candidates = loop.socksPorts.order();
@@ -290,7 +345,7 @@ final class Stream {
     private void connectNextSocksPort() {
         closeTor();
         if (nextCandidate >= candidates.size()) {
-            loop.stats.refusedByProxy.increment();
+            refused(clientKey(), false);
             loop.log.warn("No Tor SocksPort took a " + request.type() + " to " + dest() + " (tried "
                     + loop.socksPorts.describe() + "); the client got SOCKS reply 0x01 and nothing was sent anywhere"
                     + " else. Is tor running and are --tor-socks right?");
@@ -304,7 +359,9 @@ final class Stream {
             tor = SocketChannel.open();
             tor.configureBlocking(false);
             tor.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            boolean connected = tor.connect(socksPort.address);
+            // On loopback the connection is usually established by the time connect returns: finishing it now
+            // saves one trip through the selector.
+            boolean connected = tor.connect(socksPort.address) || tor.finishConnect();
             torKey = tor.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
             if (connected) {
                 torConnected();
@@ -329,7 +386,13 @@ final class Stream {
         loop.observer.upstreamOpened(socksPort.address, torLocalAddress, torCredentials.password());
         torIn = ByteBuffer.allocate(TOR_HANDSHAKE_BUFFER);
         state = State.TOR_GREETING;
+        // Greeting, credentials and request leave in one write, as the agent sends them: Tor reads pipelined SOCKS
+        // messages, and it saves two round trips per stream. Tor acts on the request only after it accepted the
+        // credentials; a SocksPort that chooses another method or refuses them gets the rest as malformed bytes,
+        // and nothing reaches any other address.
         sendToTor(TOR_GREETING);
+        sendToTor(Socks5Codec.encode(torCredentials));
+        sendToTor(Socks5Codec.encode(request));
     }
 
     private void torHandshake() throws IOException {
@@ -338,6 +401,13 @@ final class Stream {
         try {
             while (true) {
                 if (state == State.TOR_GREETING) {
+                    if (in.hasRemaining() && in.get(in.position()) == Socks5.PASSWORD_AUTH_VERSION) {
+                        // Tor answers a greeting and credentials that arrive in one read with the credentials'
+                        // status alone (both replies go into one reply buffer and the second replaces the first).
+                        // An RFC 1929 status means Tor chose username/password: read it as the next reply.
+                        state = State.TOR_AUTH;
+                        continue;
+                    }
                     Socks5Decoded<Socks5InitialResponse> choice = Socks5Codec.decodeInitialResponse(in);
                     if (!choice.isDone()) {
                         if (choice.isFailed()) {
@@ -351,8 +421,7 @@ final class Stream {
                                 + " the isolation credentials could not be sent");
                         return;
                     }
-                    state = State.TOR_AUTH;
-                    sendToTor(Socks5Codec.encode(torCredentials));
+                    state = State.TOR_AUTH; // the credentials went with the greeting
                 } else if (state == State.TOR_AUTH) {
                     Socks5Decoded<Socks5PasswordAuthResponse> status = Socks5Codec.decodePasswordAuthResponse(in);
                     if (!status.isDone()) {
@@ -368,8 +437,7 @@ final class Stream {
                     }
                     state = State.TOR_REPLY;
                     deadline = System.nanoTime() + loop.config.replyTimeout().toNanos();
-                    loop.socksPorts.succeeded(socksPort);
-                    sendToTor(Socks5Codec.encode(request));
+                    loop.socksPorts.succeeded(socksPort); // the request went with the greeting
                 } else if (state == State.TOR_REPLY) {
                     Socks5Decoded<Socks5CommandResponse> reply = Socks5Codec.decodeCommandResponse(in);
                     if (!reply.isDone()) {
@@ -398,7 +466,7 @@ final class Stream {
     private void torReplied(Socks5CommandResponse reply, ByteBuffer torLeftover) throws IOException {
         byte[] answer = Socks5Codec.encode(reply);
         if (!reply.status().isSuccess()) {
-            loop.stats.refusedByTor.increment();
+            refused(clientKey(), true);
             loop.log.debug("Tor answered a " + request.type() + " to " + dest() + " with " + reply.status()
                     + "; relayed to the client.");
             closeTor();
@@ -439,7 +507,9 @@ final class Stream {
         // Bytes the client sent after its request (optimistic data) go to Tor now that the stream is open.
         clientIn.flip();
         if (clientIn.hasRemaining()) {
-            toTor = loop.pool.acquire();
+            if (toTor == null) {
+                toTor = loop.pool.acquire();
+            }
             toTorSince = now;
             toTor.put(clientIn);
         }
@@ -449,8 +519,15 @@ final class Stream {
         flushToClient();
     }
 
+    /**
+     * Moves bytes from one side to the other: reads and writes straight from the buffer just read, again and again
+     * until the source has nothing more, the destination blocks, or this stream has had its share of the event.
+     * Only when the destination blocks does the buffer stay with the stream (and the selector wait for it to be
+     * writable); otherwise it goes back to the pool before the event ends.
+     */
     private void relayRead(boolean fromClient) throws IOException {
         SocketChannel source = fromClient ? client : tor;
+        SocketChannel sink = fromClient ? tor : client;
         ByteBuffer buffer = fromClient ? toTor : toClient;
         long now = System.nanoTime();
         if (buffer == null) {
@@ -463,19 +540,46 @@ final class Stream {
                 toClientSince = now;
             }
         }
-        int n = source.read(buffer);
-        if (n < 0) {
-            if (fromClient) {
-                clientEof = true;
-            } else {
-                torEof = true;
+        boolean sinkOpen = !(fromClient ? torOutputShut : clientOutputShut);
+        for (int i = 0; i < MAX_READS_PER_EVENT && buffer.hasRemaining(); i++) {
+            int room = buffer.remaining();
+            int n = source.read(buffer);
+            if (n < 0) {
+                if (fromClient) {
+                    clientEof = true;
+                } else {
+                    torEof = true;
+                }
+                break;
             }
-        } else if (fromClient) {
-            loop.stats.bytesFromClients.add(n);
-            bytesFromClient += n;
-        } else {
-            loop.stats.bytesToClients.add(n);
-            bytesToClient += n;
+            if (n == 0) {
+                break;
+            }
+            if (fromClient) {
+                loop.stats.bytesFromClients.add(n);
+                bytesFromClient += n;
+            } else {
+                loop.stats.bytesToClients.add(n);
+                bytesToClient += n;
+            }
+            if (!sinkOpen) {
+                break;
+            }
+            buffer.flip();
+            int written = sink.write(buffer);
+            buffer.compact();
+            if (written > 0) {
+                if (fromClient) {
+                    toTorSince = now;
+                } else {
+                    toClientSince = now;
+                }
+            }
+            if (buffer.position() > 0 || n < room) {
+                // The destination is full (wait for it to be writable), or the source gave less than there was
+                // room for, so it is drained: another read now would only return 0.
+                break;
+            }
         }
         if (fromClient) {
             flushToTor();
@@ -485,12 +589,15 @@ final class Stream {
     }
 
     private void flushToClient() throws IOException {
+        clientFlushDue = false;
         if (toClient != null) {
-            toClient.flip();
-            int n = client.write(toClient);
-            toClient.compact();
-            if (n > 0) {
-                toClientSince = System.nanoTime();
+            if (toClient.position() > 0) {
+                toClient.flip();
+                int n = client.write(toClient);
+                toClient.compact();
+                if (n > 0) {
+                    toClientSince = System.nanoTime();
+                }
             }
             if (toClient.position() == 0) {
                 loop.pool.release(toClient);
@@ -518,12 +625,15 @@ final class Stream {
     }
 
     private void flushToTor() throws IOException {
+        torFlushDue = false;
         if (toTor != null) {
-            toTor.flip();
-            int n = tor.write(toTor);
-            toTor.compact();
-            if (n > 0) {
-                toTorSince = System.nanoTime();
+            if (toTor.position() > 0) {
+                toTor.flip();
+                int n = tor.write(toTor);
+                toTor.compact();
+                if (n > 0) {
+                    toTorSince = System.nanoTime();
+                }
             }
             if (toTor.position() == 0) {
                 loop.pool.release(toTor);
@@ -565,6 +675,7 @@ final class Stream {
             toClientSince = System.nanoTime();
         }
         toClient.put(bytes);
+        clientFlushDue = true;
     }
 
     private void sendToTor(byte[] bytes) {
@@ -573,6 +684,7 @@ final class Stream {
             toTorSince = System.nanoTime();
         }
         toTor.put(bytes);
+        torFlushDue = true;
     }
 
     private static byte[] reply(Socks5CommandStatus status) {
@@ -642,7 +754,7 @@ final class Stream {
                 if (now - deadline >= 0) {
                     torFailed("did not complete the SOCKS5 handshake within "
                             + loop.config.connectTimeout().toMillis() + " ms");
-                    updateInterest();
+                    finishQuietly();
                 }
             }
             case TOR_REPLY -> {
@@ -652,7 +764,7 @@ final class Stream {
                             + loop.config.replyTimeout().toMillis() + " ms; the client got SOCKS reply 0x06 (TTL"
                             + " expired). Is the Tor network reachable (see its Bootstrapped log lines)?");
                     fail(Socks5CommandStatus.TTL_EXPIRED);
-                    updateInterest();
+                    finishQuietly();
                 }
             }
             case RELAY -> {
@@ -738,6 +850,17 @@ final class Stream {
             toTor = null;
         }
         loop.removed(this);
+    }
+
+    /** The client's SOCKS username, or null while it sent none. */
+    private String clientKey() {
+        return clientKeyCredentials == null ? null : clientKeyCredentials.username();
+    }
+
+    /** Counts a refusal in the totals and for the client's key. */
+    private void refused(String clientKey, boolean byTor) {
+        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
+        loop.stats.refused(clientAddress == null ? null : clientAddress.getAddress(), clientKey, byTor);
     }
 
     /** What the status view shows of this stream, in clear: the status model scrubs it. */

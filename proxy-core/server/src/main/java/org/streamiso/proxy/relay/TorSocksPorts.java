@@ -7,7 +7,7 @@ import org.streamiso.proxy.internal.Log;
 
 /**
  * The configured Tor SocksPorts: streams are spread over them in turn, and a SocksPort that failed is tried last
- * until it works again. Only the selector thread uses this class.
+ * until it works again. Shared by the selector threads: every method is synchronized.
  *
  * <p><b>Important:</b> these addresses are the only ones proxy-core connects to on behalf of a client.
  */
@@ -39,7 +39,7 @@ final class TorSocksPorts {
     }
 
     /** Every SocksPort, in the order to try for the next stream: the next in turn first, failed ones last. */
-    List<SocksPort> order() {
+    synchronized List<SocksPort> order() {
         int n = ports.size();
         int start = next;
         next = (next + 1) % n;
@@ -54,7 +54,7 @@ final class TorSocksPorts {
     }
 
     /** Records a failure; the first failure after a success is logged, repeats are not. */
-    void failed(SocksPort port, String what) {
+    synchronized void failed(SocksPort port, String what) {
         if (!port.down) {
             port.down = true;
             log.warn("Tor SocksPort " + port + " " + what + "; it is tried last until it works again, and no stream"
@@ -64,7 +64,7 @@ final class TorSocksPorts {
     }
 
     /** Records a success; logs when the port works again after a failure. */
-    void succeeded(SocksPort port) {
+    synchronized void succeeded(SocksPort port) {
         if (port.down) {
             port.down = false;
             log.info("Tor SocksPort " + port + " accepts streams again.");
@@ -72,7 +72,7 @@ final class TorSocksPorts {
     }
 
     /** Each SocksPort and whether it is marked down, in configured order. */
-    List<RelaySnapshot.SocksPortStatus> status() {
+    synchronized List<RelaySnapshot.SocksPortStatus> status() {
         List<RelaySnapshot.SocksPortStatus> out = new ArrayList<>(ports.size());
         for (SocksPort port : ports) {
             out.add(new RelaySnapshot.SocksPortStatus(port.address, port.down));
@@ -81,7 +81,7 @@ final class TorSocksPorts {
     }
 
     /** {@code 127.0.0.1:9050, 127.0.0.1:9052} */
-    String describe() {
+    synchronized String describe() {
         StringBuilder sb = new StringBuilder();
         for (SocksPort port : ports) {
             if (sb.length() > 0) {

@@ -15,7 +15,7 @@ import java.util.List;
  * @param totals        counters since start
  * @param torSocksPorts the configured Tor SocksPorts
  * @param audit         the ControlPort and the isolation audit
- * @param clients       open client streams, by client address, then by key
+ * @param clients       open client streams and refusals, by client address, then by key
  * @param circuits      the circuits that carry (or carried) streams of ours and are not closed
  */
 public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<SocksPort> torSocksPorts, Audit audit,
@@ -59,13 +59,15 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
     }
 
     /**
-     * One client key and its streams.
+     * One client key, its streams and its refusals. A key shows while it has open streams or was ever refused.
      *
-     * @param key     the client's SOCKS username, {@code [scrubbed]}, or null when the client sent none
-     * @param epoch   the key's identity epoch now: renewals so far
-     * @param streams its open streams
+     * @param key            the client's SOCKS username, {@code [scrubbed]}, or null when the client sent none
+     * @param epoch          the key's identity epoch now: renewals so far
+     * @param streams        its open streams
+     * @param refusedByTor   its requests Tor answered with a failure reply, since start
+     * @param refusedByProxy its requests proxy-core refused itself (Tor not ready, no SocksPort, wrong password)
      */
-    public record Key(String key, long epoch, List<StreamEntry> streams) {
+    public record Key(String key, long epoch, List<StreamEntry> streams, long refusedByTor, long refusedByProxy) {
         public Key {
             streams = List.copyOf(streams);
         }

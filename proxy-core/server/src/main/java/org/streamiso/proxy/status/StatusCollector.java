@@ -77,13 +77,26 @@ public final class StatusCollector {
             grouped.computeIfAbsent(s.clientAddress(), a -> new LinkedHashMap<>())
                     .computeIfAbsent(s.clientKey(), k -> new ArrayList<>()).add(entry);
         }
+        // Keys refused since start show too, after those with open streams, even when none of their streams is open.
+        RelayStats stats = server.stats();
+        Map<InetAddress, Map<String, RelayStats.KeyRefusals>> refusals = new HashMap<>();
+        for (RelayStats.KeyRefusals r : stats.refusalsByKey()) {
+            refusals.computeIfAbsent(r.clientAddress(), a -> new HashMap<>()).put(r.clientKey(), r);
+            grouped.computeIfAbsent(r.clientAddress(), a -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.clientKey(), k -> new ArrayList<>());
+        }
         List<Status.Client> clients = new ArrayList<>(grouped.size());
         for (Map.Entry<InetAddress, Map<String, List<Status.StreamEntry>>> client : grouped.entrySet()) {
             List<Status.Key> keys = new ArrayList<>(client.getValue().size());
+            // A HashMap, since the key of clients without credentials is null (Map.of() refuses null lookups).
+            Map<String, RelayStats.KeyRefusals> clientRefusals = refusals.getOrDefault(client.getKey(),
+                    new HashMap<>());
             for (Map.Entry<String, List<Status.StreamEntry>> key : client.getValue().entrySet()) {
                 String clientKey = key.getKey();
+                RelayStats.KeyRefusals r = clientRefusals.get(clientKey);
                 keys.add(new Status.Key(clientKey == null ? null : safelog.key(clientKey),
-                        clientKey == null ? 0 : credentials.epoch(clientKey), key.getValue()));
+                        credentials.epoch(clientKey), key.getValue(), r == null ? 0 : r.refusedByTor(),
+                        r == null ? 0 : r.refusedByProxy()));
             }
             clients.add(new Status.Client(safelog.clientAddress(client.getKey()), keys));
         }
@@ -103,7 +116,6 @@ public final class StatusCollector {
             auditStatus = new Status.Audit(true, monitor.isConnected(), monitor.bootstrapProgress(),
                     audit.violationCount(), violated);
         }
-        RelayStats stats = server.stats();
         Status.Totals totals = new Status.Totals(stats.accepted(), stats.open(), stats.relayed(), stats.resolved(),
                 stats.refusedByTor(), stats.refusedByProxy(), stats.malformed(), stats.timedOut(),
                 stats.upstreamFailures(), stats.bytesFromClients(), stats.bytesToClients());

@@ -11,7 +11,8 @@ import org.streamiso.proxy.internal.JsonWriter;
  *  "totals":{"accepted":3,"open":1,"relayed":2,...,"bytesToClients":10},
  *  "torSocksPorts":[{"address":"127.0.0.1:9050","up":true}],
  *  "audit":{"on":true,"connected":true,"bootstrap":100,"violations":0,"violatedCircuits":[]},
- *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","epoch":0,"streams":[{"id":1,...,
+ *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","epoch":0,"refusedByTor":0,"refusedByProxy":0,
+ *      "streams":[{"id":1,...,
  *      "destination":"[scrubbed]","state":"relaying",...,"circuit":"18","exit":"$5A0C...~exit1"}]}]}],
  *  "circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1,"isolationKeys":1,"violated":false}]}
  * }</pre>
@@ -59,6 +60,8 @@ public final class StatusJson {
             json.beginObject().name("address").value(client.address()).name("keys").beginArray();
             for (Status.Key key : client.keys()) {
                 json.beginObject().name("key").value(key.key()).name("epoch").value(key.epoch())
+                        .name("refusedByTor").value(key.refusedByTor())
+                        .name("refusedByProxy").value(key.refusedByProxy())
                         .name("streams").beginArray();
                 for (Status.StreamEntry s : key.streams()) {
                     json.beginObject()

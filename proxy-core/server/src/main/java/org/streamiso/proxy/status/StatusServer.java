@@ -24,7 +24,8 @@ import org.streamiso.proxy.relay.IsolationCredentials;
  *   <li>{@code GET /status}: the {@link Status} as JSON ({@link StatusJson});</li>
  *   <li>{@code POST /renew?key=USERNAME}: a new identity epoch for one client key, the SOCKS username its client
  *       sends (percent-encode its ISO-8859-1 bytes): that key's new streams get new credentials, so new circuits;
- *       its open streams and every other key are untouched;</li>
+ *       its open streams and every other key are untouched; {@code POST /renew?no-key} does the same for the clients
+ *       that send no credentials (one identity for all of them);</li>
  *   <li>{@code POST /newnym}: {@code SIGNAL NEWNYM}, new circuits for every new stream of every key.</li>
  * </ul>
  *
@@ -36,6 +37,8 @@ import org.streamiso.proxy.relay.IsolationCredentials;
 public final class StatusServer implements AutoCloseable {
     private static final String JSON = "application/json; charset=utf-8";
     private static final int MAX_KEY_LENGTH = 255;
+    /** {@code POST /renew?no-key}: the identity of the clients that send no SOCKS credentials. */
+    static final String NO_KEY_PARAMETER = "no-key";
 
     private final HttpServer http;
     private final ExecutorService executor;
@@ -182,11 +185,22 @@ public final class StatusServer implements AutoCloseable {
     }
 
     private void renew(HttpExchange exchange) throws IOException {
-        String key = queryParameter(exchange.getRequestURI().getRawQuery(), "key");
-        if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
-            respond(exchange, 400, error("key: " + (key == null || key.isEmpty() ? "nothing"
-                    : key.length() + " characters") + " (expected: the client's SOCKS username, 1-255 characters,"
-                    + " e.g. POST /renew?key=alice)"));
+        String rawQuery = exchange.getRequestURI().getRawQuery();
+        String key = queryParameter(rawQuery, "key");
+        boolean noKey = queryParameter(rawQuery, NO_KEY_PARAMETER) != null;
+        if (noKey && key == null) {
+            long epoch = credentials.renew(null);
+            log.info("Renewed the identity of the clients that send no credentials (epoch " + epoch + "): their new"
+                    + " streams get new circuits; their open streams and every key keep theirs.");
+            respond(exchange, 200, new JsonWriter().beginObject().name("key").value((String) null)
+                    .name("epoch").value(epoch).endObject().toString());
+            return;
+        }
+        if (noKey || key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+            respond(exchange, 400, error("key: " + (noKey ? "both key and " + NO_KEY_PARAMETER
+                    : key == null || key.isEmpty() ? "nothing" : key.length() + " characters")
+                    + " (expected: the client's SOCKS username, 1-255 characters, e.g. POST /renew?key=alice, or"
+                    + " POST /renew?" + NO_KEY_PARAMETER + " for the clients that send no credentials)"));
             return;
         }
         long epoch = credentials.renew(key);

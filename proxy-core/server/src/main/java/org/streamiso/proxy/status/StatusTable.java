@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code status} command's view: the JSON of {@code GET /status} (parsed) as a few summary lines and two
- * aligned tables, streams by client and key, then circuits. Unknown or missing members print as {@code -}, so an
+ * The {@code status} command's view: the JSON of {@code GET /status} (parsed) as a few summary lines and three
+ * aligned tables: streams by client and key, refusals by client and key, then circuits. Unknown or missing members print as {@code -}, so an
  * older or newer proxy-core still gives a readable view.
  */
 public final class StatusTable {
@@ -80,6 +80,27 @@ public final class StatusTable {
             out.append("No open streams.\n");
         } else {
             table(streams, out);
+        }
+        out.append('\n');
+
+        List<String[]> refusals = new ArrayList<>();
+        refusals.add(new String[] {"CLIENT", "KEY", "REFUSED-BY-TOR", "REFUSED-BY-PROXY"});
+        for (Object c : list(status.get("clients"))) {
+            Map<?, ?> client = map(c);
+            for (Object k : list(client.get("keys"))) {
+                Map<?, ?> key = map(k);
+                Object byTor = key.get("refusedByTor");
+                Object byProxy = key.get("refusedByProxy");
+                if (byTor instanceof Long t1 && t1 > 0 || byProxy instanceof Long p1 && p1 > 0) {
+                    refusals.add(new String[] {text(client.get("address")),
+                        key.get("key") == null ? "(none)" : text(key.get("key")), text(byTor), text(byProxy)});
+                }
+            }
+        }
+        if (refusals.size() == 1) {
+            out.append("No refusals by key.\n");
+        } else {
+            table(refusals, out);
         }
         out.append('\n');
 

@@ -151,6 +151,13 @@ class MainTest {
             assertEquals(1, credentials.epoch("alice"));
             assertEquals(0, credentials.epoch("bob"));
 
+            out.reset();
+            assertEquals(Main.EXIT_OK, run("renew", "--status", endpoint, "--no-key"), errText());
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("Renewed the identity of the clients that send"
+                    + " no credentials (epoch 1)"), out.toString(StandardCharsets.UTF_8));
+            assertEquals(1, credentials.epoch(null));
+            assertEquals(1, credentials.epoch("alice"));
+
             assertEquals(Main.EXIT_STATUS_FAILED, run("newnym", "--status", endpoint));
             assertTrue(errText().contains("answered HTTP 503: proxy-core follows no ControlPort"), errText());
         }
@@ -176,6 +183,9 @@ class MainTest {
         assertEquals(Main.EXIT_USAGE, run("renew", "--status", "127.0.0.1:1"));
         assertTrue(errText().startsWith("proxy-core: --key: nothing (expected: the client's SOCKS username"),
                 errText());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("renew", "--status", "127.0.0.1:1", "--key", "alice", "--no-key"));
+        assertTrue(errText().startsWith("proxy-core: --key and --no-key: both (expected: one of them"), errText());
         err.reset();
         assertEquals(Main.EXIT_USAGE, run("status", "--status", "192.0.2.1:9158"));
         assertTrue(errText().startsWith("proxy-core: --status: \"192.0.2.1:9158\" (expected: a loopback address"),

@@ -2,6 +2,7 @@ package org.streamiso.proxy.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -95,6 +96,43 @@ class IsolationCredentialsTest {
         assertEquals(IsolationCredentials.USERNAME, up.username());
         assertEquals(64, up.password().getBytes(StandardCharsets.ISO_8859_1).length);
         assertTrue(up.password().matches("[0-9a-f]{64}"));
+    }
+
+    @Test
+    void renewingClientsWithoutCredentialsGivesThemNewCredentialsAndLeavesKeysAlone() {
+        ListenerConfig port = listener(9159, IsolationPolicy.CLIENT);
+        Socks5PasswordAuthRequest alice = new Socks5PasswordAuthRequest("alice", "pw");
+        String noKeyBefore = key(port, null, to("a.example", 80));
+        String aliceBefore = key(port, alice, to("a.example", 80));
+        assertEquals(0, credentials.epoch(null));
+
+        assertEquals(1, credentials.renew(null));
+        assertEquals(1, credentials.epoch(null));
+        assertEquals(0, credentials.epoch("alice"));
+        String noKeyAfter = key(port, null, to("a.example", 80));
+        assertNotEquals(noKeyBefore, noKeyAfter, "clients without credentials kept their old credentials");
+        assertEquals(aliceBefore, key(port, alice, to("a.example", 80)), "renewing no-key changed alice's");
+        assertEquals(noKeyAfter, key(port, null, to("b.example", 443)), "one identity for all their streams");
+
+        assertEquals(2, credentials.renew(null));
+        assertNotEquals(noKeyAfter, key(port, null, to("a.example", 80)));
+    }
+
+    @Test
+    void renewingAKeyLeavesClientsWithoutCredentialsAlone() {
+        ListenerConfig port = listener(9159, IsolationPolicy.CLIENT);
+        String noKeyBefore = key(port, null, to("a.example", 80));
+        credentials.renew("alice");
+        assertEquals(noKeyBefore, key(port, null, to("a.example", 80)));
+        assertEquals(0, credentials.epoch(null));
+    }
+
+    @Test
+    void anEmptyUsernameIsNotTheIdentityOfClientsWithoutCredentials() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> credentials.renew(""));
+        assertEquals("clientKey: \"\" (expected: an RFC 1929 username, 1-255 bytes; null for clients that send no"
+                + " credentials)", e.getMessage());
+        assertEquals(0, credentials.epoch(null));
     }
 
     @Test

@@ -127,6 +127,17 @@ class ProxyServerTest {
     }
 
     @Test
+    void relaysThroughATorThatDropsTheMethodChoiceOfAPipelinedGreeting() throws Exception {
+        tor.pipelinedLikeTor();
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (Socket socket = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+            assertArrayEquals(bytes(1, 2, 3), echo(socket, bytes(1, 2, 3)));
+        }
+        assertEquals(IsolationCredentials.USERNAME, tor.nextRecorded().credentials().username());
+        assertEquals(0, server.stats().upstreamFailures());
+    }
+
+    @Test
     void connectsByIpv4AndIpv6LiteralsAsTheClientSentThem() throws Exception {
         ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
         Socks5CommandRequest v4 = Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT,
@@ -208,6 +219,57 @@ class ProxyServerTest {
             assertNull(writerFailure.get());
             assertEquals(payload.length, back.length);
             assertTrue(MessageDigest.isEqual(payload, back), "the echoed bytes differ from those sent");
+        }
+    }
+
+    @Test
+    void spreadsConcurrentStreamsOverTheSelectorThreadsAndListsThemAllOldestFirst() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()).withSelectorThreads(3));
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                sockets.add(SocksClient.connect(proxy(server), ALICE, connect("web.example", 80)));
+            }
+            for (int i = 0; i < sockets.size(); i++) {
+                assertArrayEquals(bytes(i), echo(sockets.get(i), bytes(i)), "stream " + i);
+            }
+            List<StreamStatus> streams = server.snapshot(Duration.ofSeconds(5)).streams();
+            assertEquals(12, streams.size());
+            for (int i = 1; i < streams.size(); i++) {
+                assertTrue(streams.get(i - 1).id() < streams.get(i).id(), "not oldest first: " + streams);
+            }
+            Set<String> threads = new HashSet<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith("streamiso-proxy-core-selector-")) {
+                    threads.add(t.getName());
+                }
+            }
+            assertTrue(threads.containsAll(Set.of("streamiso-proxy-core-selector-0", "streamiso-proxy-core-selector-1",
+                    "streamiso-proxy-core-selector-2")), threads.toString());
+            assertEquals(12, server.stats().open());
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void maxStreamsHoldsAcrossTheSelectorThreads() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()).withSelectorThreads(4)
+                .withMaxStreams(3));
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                sockets.add(SocksClient.connect(proxy(server), ALICE, connect("web.example", 80)));
+            }
+            assertThrows(IOException.class, () -> SocksClient.request(proxy(server), BOB, connect("web.example", 80)));
+            assertEquals(3, server.stats().open());
+            assertEquals(1, server.stats().refusedByProxy());
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
         }
     }
 

@@ -44,6 +44,8 @@ import org.streamiso.proxy.testing.FakeTorSocksPort;
 import org.streamiso.proxy.testing.Http;
 import org.streamiso.proxy.testing.SocksClient;
 import org.streamiso.socks.Socks5CommandRequest;
+import org.streamiso.socks.Socks5CommandResponse;
+import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
 
@@ -139,6 +141,60 @@ class StatusServerTest {
         assertEquals(false, at(json, "audit", "on"));
     }
 
+    private void refusedRequest(Socks5PasswordAuthRequest key, String name) throws IOException {
+        try (SocksClient.Result r = SocksClient.request(proxy.listenAddresses().get(0), key,
+                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, name, 80))) {
+            assertEquals(Socks5CommandStatus.HOST_UNREACHABLE, r.response().status());
+        }
+    }
+
+    @Test
+    void countsRefusalsPerKeyAsWellAsInTotalAndShowsKeysWhoseStreamsAreAllClosed() throws Exception {
+        tor.replies(request -> Socks5CommandResponse.of("refused.example".equals(request.dstAddr())
+                ? Socks5CommandStatus.HOST_UNREACHABLE : Socks5CommandStatus.SUCCESS));
+        InetSocketAddress status = statusServer(new Safelog(true), null);
+        refusedRequest(ALICE, "refused.example");
+        refusedRequest(ALICE, "refused.example");
+        refusedRequest(null, "refused.example");
+        Socket bob = stream(BOB, "open.example", 80);
+        assertEchoes(bob, "bob is fine");
+
+        Object json = Http.request(status, "GET", "/status").json();
+        assertEquals(3L, (Object) at(json, "totals", "refusedByTor"));
+        List<Map<String, Object>> keys = at(json, "clients", 0, "keys");
+        Map<Object, Map<String, Object>> byKey = new java.util.HashMap<>();
+        for (Map<String, Object> key : keys) {
+            byKey.put(key.get("key"), key);
+        }
+        assertEquals(3, byKey.size(), keys.toString());
+        assertEquals(2L, byKey.get("alice").get("refusedByTor"));
+        assertEquals(0L, byKey.get("alice").get("refusedByProxy"));
+        assertEquals(List.of(), byKey.get("alice").get("streams"), "alice has no open stream, yet shows");
+        assertEquals(1L, byKey.get(null).get("refusedByTor"), "the clients without credentials are one key");
+        assertEquals(0L, byKey.get("bob").get("refusedByTor"));
+
+        String table = StatusTable.render(json);
+        assertTrue(table.contains("CLIENT     KEY     REFUSED-BY-TOR  REFUSED-BY-PROXY"), table);
+        assertTrue(table.contains("127.0.0.1  alice   2               0"), table);
+        assertTrue(table.contains("127.0.0.1  (none)  1               0"), table);
+        assertFalse(table.contains("127.0.0.1  bob     0"), table);
+    }
+
+    @Test
+    void refusalsByKeyAreScrubbedLikeEveryKey() throws Exception {
+        tor.replies(request -> Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE));
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        refusedRequest(ALICE, "refused.example");
+
+        Http.Response response = Http.request(status, "GET", "/status");
+        assertFalse(response.body().contains("alice"), response.body());
+        Map<String, Object> key = at(response.json(), "clients", 0, "keys", 0);
+        assertEquals(Safelog.SCRUBBED, key.get("key"));
+        assertEquals(1L, key.get("refusedByTor"));
+        assertTrue(StatusTable.render(response.json()).contains("127.0.0.1  [scrubbed]  1"),
+                StatusTable.render(response.json()));
+    }
+
     @Test
     void unsafeLoggingShowsDestinationsAndKeysAndHostileNamesStayValidJson() throws Exception {
         InetSocketAddress status = statusServer(new Safelog(true), null);
@@ -186,6 +242,47 @@ class StatusServerTest {
         assertEquals(0L, (Object) at(aliceKey, "streams", 0, "epoch"));
         assertEquals(1L, (Object) at(aliceKey, "streams", 1, "epoch"));
         assertEquals(0L, keys.get(1).get("epoch"));
+    }
+
+    @Test
+    void renewingTheClientsWithoutCredentialsGivesTheirNewStreamsNewCredentialsAndLeavesKeysAlone()
+            throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        Socket anonymous1 = stream(null, "a.example", 80);
+        String anonymous1Credentials = tor.nextRecorded().credentials().password();
+        stream(ALICE, "a.example", 80);
+        String alice1Credentials = tor.nextRecorded().credentials().password();
+
+        Http.Response renewed = Http.request(status, "POST", "/renew?no-key");
+        assertEquals(200, renewed.code(), renewed.body());
+        Map<String, Object> answer = new java.util.HashMap<>();
+        answer.put("key", null);
+        answer.put("epoch", 1L);
+        assertEquals(answer, renewed.json());
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("Renewed the identity of the clients that send"
+                + " no credentials (epoch 1): their new streams get new circuits; their open streams and every key"
+                + " keep theirs."));
+
+        Socket anonymous2 = stream(null, "a.example", 80);
+        String anonymous2Credentials = tor.nextRecorded().credentials().password();
+        stream(ALICE, "a.example", 80);
+        String alice2Credentials = tor.nextRecorded().credentials().password();
+        assertNotEquals(anonymous1Credentials, anonymous2Credentials, "the new stream kept the old credentials");
+        assertEquals(alice1Credentials, alice2Credentials, "renewing no-key changed alice's credentials");
+        assertEchoes(anonymous1, "the old stream goes on");
+        assertEchoes(anonymous2, "and so does the new one");
+
+        Object json = Http.request(status, "GET", "/status").json();
+        Map<String, Object> noKey = at(json, "clients", 0, "keys", 0);
+        assertEquals(null, noKey.get("key"));
+        assertEquals(1L, noKey.get("epoch"));
+        assertEquals(0L, (Object) at(noKey, "streams", 0, "epoch"));
+        assertEquals(1L, (Object) at(noKey, "streams", 1, "epoch"));
+
+        Http.Response both = Http.request(status, "POST", "/renew?no-key&key=alice");
+        assertEquals(400, both.code(), both.body());
+        assertEquals(1, credentials.epoch(null));
+        assertEquals(0, credentials.epoch("alice"));
     }
 
     @Test

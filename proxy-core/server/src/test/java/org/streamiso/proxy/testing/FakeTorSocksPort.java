@@ -59,6 +59,7 @@ public final class FakeTorSocksPort implements AutoCloseable {
             request -> Socks5CommandResponse.of(Socks5CommandStatus.SUCCESS);
     private volatile AfterReply afterReply = ECHO;
     private volatile boolean silentAfterRequest;
+    private volatile boolean pipelinedLikeTor;
 
     private FakeTorSocksPort(ServerSocket server) {
         this.server = server;
@@ -89,6 +90,16 @@ public final class FakeTorSocksPort implements AutoCloseable {
     /** Reads the request and then says nothing, as a Tor that cannot build a circuit. */
     public FakeTorSocksPort silentAfterRequest() {
         this.silentAfterRequest = true;
+        return this;
+    }
+
+    /**
+     * Answers as tor (0.4.9.11 here) does when the greeting and the credentials arrive together: the method choice
+     * is lost (tor writes both replies into one reply buffer), so only the credentials' status and the reply are
+     * sent.
+     */
+    public FakeTorSocksPort pipelinedLikeTor() {
+        this.pipelinedLikeTor = true;
         return this;
     }
 
@@ -132,7 +143,9 @@ public final class FakeTorSocksPort implements AutoCloseable {
             Socks5InitialRequest greeting = SocksClient.read(in, Socks5Codec::decodeInitialRequest);
             Socks5PasswordAuthRequest credentials = null;
             if (greeting.authMethods().contains(Socks5AuthMethod.PASSWORD)) {
-                out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
+                if (!pipelinedLikeTor) {
+                    out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
+                }
                 credentials = SocksClient.read(in, Socks5Codec::decodePasswordAuthRequest);
                 out.write(Socks5Codec.encode(new Socks5PasswordAuthResponse((byte) 0)));
             } else {
