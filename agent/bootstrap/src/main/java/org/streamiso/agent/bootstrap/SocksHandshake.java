@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Function;
+import org.streamiso.socks.Socks5;
 import org.streamiso.socks.Socks5AuthMethod;
 import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
@@ -80,19 +81,42 @@ final class SocksHandshake {
         System.arraycopy(command, 0, all, greeting.length + auth.length, command.length);
         transport.write(all);
 
-        Socks5InitialResponse choice = read(transport, Socks5Codec::decodeInitialResponse);
-        if (!choice.authMethod().equals(method)) {
-            throw new ProtocolViolation("it accepts none of the offered authentication methods (offered "
-                    + method + ", answered " + choice.authMethod() + ")");
-        }
-        if (credentials != null) {
-            Socks5PasswordAuthResponse authReply = read(transport, Socks5Codec::decodePasswordAuthResponse);
+        if (credentials == null) {
+            checkChoice(method, read(transport, Socks5Codec::decodeInitialResponse));
+        } else {
+            // Tor answers a greeting and credentials that arrive together with the credentials' status alone: both
+            // replies go into one reply buffer, and the second replaces the first. Both replies are two bytes.
+            byte[] first = new byte[2];
+            transport.readFully(first, 0, 2);
+            Socks5PasswordAuthResponse authReply;
+            if (first[0] == Socks5.PASSWORD_AUTH_VERSION) {
+                authReply = decode(first, Socks5Codec::decodePasswordAuthResponse);
+            } else {
+                checkChoice(method, decode(first, Socks5Codec::decodeInitialResponse));
+                authReply = read(transport, Socks5Codec::decodePasswordAuthResponse);
+            }
             if (!authReply.isSuccess()) {
                 throw new ProtocolViolation("it refused the username/password (RFC 1929 status "
                         + String.format("0x%02X", authReply.status() & 0xFF) + ")");
             }
         }
         return read(transport, Socks5Codec::decodeCommandResponse);
+    }
+
+    private static void checkChoice(Socks5AuthMethod offered, Socks5InitialResponse choice) throws ProtocolViolation {
+        if (!choice.authMethod().equals(offered)) {
+            throw new ProtocolViolation("it accepts none of the offered authentication methods (offered "
+                    + offered + ", answered " + choice.authMethod() + ")");
+        }
+    }
+
+    private static <T> T decode(byte[] message, Function<ByteBuffer, Socks5Decoded<T>> decoder)
+            throws ProtocolViolation {
+        Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(message));
+        if (!d.isDone()) {
+            throw new ProtocolViolation("it does not speak SOCKS5: " + d);
+        }
+        return d.message();
     }
 
     private static <T> T read(Transport transport, Function<ByteBuffer, Socks5Decoded<T>> decoder)

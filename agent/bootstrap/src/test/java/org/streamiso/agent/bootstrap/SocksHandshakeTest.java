@@ -66,6 +66,24 @@ class SocksHandshakeTest {
     }
 
     @Test
+    void acceptsTorsAnswerToPipelinedCredentialsWithoutTheMethodChoice() throws Exception {
+        // tor 0.4.9 keeps one reply buffer: the credentials' status replaces the method choice.
+        ByteArrayInputStream in = new ByteArrayInputStream(concat(bytes(1, 0), bytes(5, 0, 0, 1, 0, 0, 0, 0, 0, 0),
+                bytes('H')));
+        Socks5CommandResponse reply = SocksHandshake.connect(Transport.of(in, new ByteArrayOutputStream()),
+                SocksHandshake.connectRequest(InetSocketAddress.createUnresolved("x.test", 80)),
+                new Socks5PasswordAuthRequest("key", "0"));
+        assertTrue(reply.status().isSuccess());
+        assertEquals('H', in.read(), "the application's first byte stays unread");
+
+        ByteArrayInputStream refused = new ByteArrayInputStream(bytes(1, 1));
+        IOException e = assertThrows(IOException.class, () -> SocksHandshake.connect(Transport.of(refused,
+                new ByteArrayOutputStream()), SocksHandshake.connectRequest(
+                        InetSocketAddress.createUnresolved("x.test", 1)), new Socks5PasswordAuthRequest("k", "p")));
+        assertTrue(e.getMessage().contains("refused the username/password"), e.getMessage());
+    }
+
+    @Test
     void sendsTheNameAResolvedAddressWasCreatedWith() throws Exception {
         InetSocketAddress target = new InetSocketAddress(
                 InetAddress.getByAddress("named.example", new byte[] {1, 2, 3, 4}), 80);
