@@ -105,11 +105,7 @@ public final class Hooks {
         boolean blocking = channel.isBlocking();
         long deadline = blocking ? Long.MAX_VALUE : deadline(HANDSHAKE_TIMEOUT_NANOS);
         try {
-            if (!channel.connect(config.socksPort())) {
-                while (!channel.finishConnect()) {
-                    JdkAccess.park(channel, JdkAccess.POLLOUT, Transport.remaining(deadline));
-                }
-            }
+            Transport.connect(channel, config.socksPort(), deadline);
         } catch (IOException e) {
             closeQuietly(channel);
             throw SocksHandshake.proxyUnreachable(config, e);

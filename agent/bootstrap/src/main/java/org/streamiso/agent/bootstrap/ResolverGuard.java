@@ -8,8 +8,8 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -37,7 +37,7 @@ import org.streamiso.socks.Socks5CommandType;
  */
 public final class ResolverGuard implements InvocationHandler {
     /** How long a loopback SocksPort may take to accept the connection of a lookup. */
-    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     // JEP 418's LookupPolicy characteristics.
     private static final int IPV4 = 1;
@@ -155,10 +155,10 @@ public final class ResolverGuard implements InvocationHandler {
         if (address.isLoopbackAddress() && (bytes.length == 16 || bytes[3] == 1 && bytes[1] == 0 && bytes[2] == 0)) {
             return "localhost"; // 127.0.0.1 and ::1, as every hosts file has them
         }
-        // Tor learns nothing of a bypassed (local) address, and a placeholder that dropped out of the table has no
-        // name anywhere.
+        // Tor learns nothing of a bypassed or private address (the exit would see the local network's addresses),
+        // and a placeholder that dropped out of the table has no name anywhere.
         if (router.config().dns() == AgentConfig.Dns.REMOTE && !router.allowsDirect(address, -1)
-                && !NameTable.isPlaceholder(bytes)) {
+                && !NameTable.isPlaceholder(bytes) && isPublic(address)) {
             Socks5CommandRequest request = Socks5CommandRequest.ofAddress(Socks5CommandType.RESOLVE_PTR, address, 0);
             Socks5CommandResponse reply = ask(request, address.getHostAddress());
             if (!reply.bndAddrType().equals(Socks5AddressType.DOMAIN)) {
@@ -175,20 +175,43 @@ public final class ResolverGuard implements InvocationHandler {
         throw new UnknownHostException(message);
     }
 
-    /** One RESOLVE or RESOLVE_PTR through the SocksPort; every failure is an UnknownHostException. */
+    /**
+     * Whether an address may be named to an exit in a RESOLVE_PTR: not loopback, link-local, private (RFC 1918,
+     * RFC 4193), shared (RFC 6598), multicast or the wildcard, also in IPv4-mapped form.
+     */
+    static boolean isPublic(InetAddress address) throws UnknownHostException {
+        byte[] a = address.getAddress();
+        if (a.length == 16 && Bypass.isV4Mapped(a)) {
+            return isPublic(InetAddress.getByAddress(new byte[] {a[12], a[13], a[14], a[15]}));
+        }
+        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+            return false;
+        }
+        if (a.length == 4) {
+            return !((a[0] & 0xFF) == 100 && (a[1] & 0xC0) == 64) && a[0] != 0; // 100.64.0.0/10, 0.0.0.0/8
+        }
+        return (a[0] & 0xFE) != 0xFC; // fc00::/7
+    }
+
+    /**
+     * One RESOLVE or RESOLVE_PTR through the SocksPort; every failure is an UnknownHostException. Over a
+     * SocketChannel, not a java.net.Socket, which an application's SocketImplFactory would make.
+     */
     private Socks5CommandResponse ask(Socks5CommandRequest request, String what) throws UnknownHostException {
         AgentConfig config = router.config();
         Socks5CommandResponse reply;
-        try (Socket socket = new Socket()) {
+        try (SocketChannel channel = SocketChannel.open()) {
+            channel.configureBlocking(false);
+            long start = System.nanoTime();
             try {
-                socket.connect(config.socksPort(), CONNECT_TIMEOUT_MILLIS);
+                Transport.connect(channel, config.socksPort(), start + CONNECT_TIMEOUT_NANOS);
             } catch (IOException e) {
                 throw SocksHandshake.proxyUnreachable(config, e);
             }
-            socket.setSoTimeout((int) TimeUnit.NANOSECONDS.toMillis(Hooks.HANDSHAKE_TIMEOUT_NANOS));
             try {
-                reply = SocksHandshake.connect(Transport.of(socket.getInputStream(), socket.getOutputStream()),
-                        request, config.credentials());
+                reply = SocksHandshake.connect(Transport.of(channel, start + Hooks.HANDSHAKE_TIMEOUT_NANOS), request,
+                        config.credentials());
             } catch (IOException e) {
                 throw SocksHandshake.handshakeFailed(config, e);
             }
@@ -197,7 +220,7 @@ public final class ResolverGuard implements InvocationHandler {
         }
         if (!reply.status().isSuccess()) {
             throw unknownHost(what, "Tor SocksPort " + config.socksPortText() + " answered " + reply.status()
-                    + ". Check the name, and that tor can build circuits", null);
+                    + ". Check the name, and that tor can build circuits.", null);
         }
         return reply;
     }

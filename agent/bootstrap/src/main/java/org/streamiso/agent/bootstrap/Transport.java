@@ -3,6 +3,7 @@ package org.streamiso.agent.bootstrap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousSocketChannel;
@@ -77,6 +78,18 @@ interface Transport {
                 }
             }
         };
+    }
+
+    /**
+     * Connects a channel, waiting with the JDK's own poll (or a virtual thread's poller) until the deadline when
+     * it is non-blocking. The connect passes the agent's hooks, which let the SocksPort through.
+     */
+    static void connect(SocketChannel channel, SocketAddress to, long deadlineNanos) throws IOException {
+        if (!channel.connect(to)) {
+            while (!channel.finishConnect()) {
+                JdkAccess.park(channel, JdkAccess.POLLOUT, remaining(deadlineNanos));
+            }
+        }
     }
 
     /** Over an AsynchronousSocketChannel, waiting on each operation's future until the deadline. */

@@ -141,15 +141,23 @@ class AgentDnsUdpTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"get-host-name", "get-canonical-host-name"})
     void reverseLookupsAskTorUnderRemoteAndAnswerTheNumericAddressUnderMapped(String path) throws Exception {
-        ForkedJvm.Result remote = run("port=" + socks.port() + ",bypass=none", path, "-", "127.0.0.9");
-        assertEquals("OK " + RecordingSocks5Server.ptrName("127.0.0.9"), remote.stdout().trim(), remote.toString());
-        assertTrue(socks.requests(Socks5CommandType.RESOLVE_PTR).stream().anyMatch(q -> q.dstAddr().equals("127.0.0.9")));
+        // A reverse lookup sends nothing to the address itself; the JVM's own resolver reads only the hosts file.
+        String publicAddress = "198.51.100.7";
+        int before = asked(Socks5CommandType.RESOLVE_PTR, publicAddress).size();
+        ForkedJvm.Result remote = run("port=" + socks.port(), path, "-", publicAddress);
+        assertEquals("OK " + RecordingSocks5Server.ptrName(publicAddress), remote.stdout().trim(), remote.toString());
+        assertEquals(before + 1, asked(Socks5CommandType.RESOLVE_PTR, publicAddress).size());
 
-        ForkedJvm.Result mapped = run("port=" + socks.port() + ",bypass=none,dns=mapped", path, "-", "127.0.0.9");
-        assertEquals("OK 127.0.0.9", mapped.stdout().trim(), mapped.toString());
+        ForkedJvm.Result mapped = run("port=" + socks.port() + ",dns=mapped", path, "-", publicAddress);
+        assertEquals("OK " + publicAddress, mapped.stdout().trim(), mapped.toString());
         assertTrue(mapped.stderr().contains("streamiso: streamiso answered the numeric address for a reverse lookup "
                 + "of [scrubbed]") && mapped.stderr().contains("[InetAddress.getHostName, called from "
                 + DnsUdpClients.class.getName() + ".call]"), mapped.toString());
+
+        // A private address is never named to the exit, not even under dns=remote.
+        ForkedJvm.Result lan = run("port=" + socks.port() + ",bypass=none", path, "-", "10.1.2.3");
+        assertEquals("OK 10.1.2.3", lan.stdout().trim(), lan.toString());
+        assertEquals(0, asked(Socks5CommandType.RESOLVE_PTR, "10.1.2.3").size(), socks.requests().toString());
     }
 
     @ParameterizedTest(name = "{0}")
