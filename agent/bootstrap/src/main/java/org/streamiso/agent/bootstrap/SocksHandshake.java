@@ -1,6 +1,8 @@
 package org.streamiso.agent.bootstrap;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -90,9 +92,11 @@ final class SocksHandshake {
             transport.readFully(first, 0, 2);
             Socks5PasswordAuthResponse authReply;
             if (first[0] == Socks5.PASSWORD_AUTH_VERSION) {
-                authReply = decode(first, Socks5Codec::decodePasswordAuthResponse);
+                authReply = read(Transport.of(new ByteArrayInputStream(first), OutputStream.nullOutputStream()),
+                        Socks5Codec::decodePasswordAuthResponse);
             } else {
-                checkChoice(method, decode(first, Socks5Codec::decodeInitialResponse));
+                checkChoice(method, read(Transport.of(new ByteArrayInputStream(first), OutputStream.nullOutputStream()),
+                        Socks5Codec::decodeInitialResponse));
                 authReply = read(transport, Socks5Codec::decodePasswordAuthResponse);
             }
             if (!authReply.isSuccess()) {
@@ -108,15 +112,6 @@ final class SocksHandshake {
             throw new ProtocolViolation("it accepts none of the offered authentication methods (offered "
                     + offered + ", answered " + choice.authMethod() + ")");
         }
-    }
-
-    private static <T> T decode(byte[] message, Function<ByteBuffer, Socks5Decoded<T>> decoder)
-            throws ProtocolViolation {
-        Socks5Decoded<T> d = decoder.apply(ByteBuffer.wrap(message));
-        if (!d.isDone()) {
-            throw new ProtocolViolation("it does not speak SOCKS5: " + d);
-        }
-        return d.message();
     }
 
     private static <T> T read(Transport transport, Function<ByteBuffer, Socks5Decoded<T>> decoder)

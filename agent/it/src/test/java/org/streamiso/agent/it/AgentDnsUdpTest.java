@@ -54,11 +54,17 @@ class AgentDnsUdpTest {
         tcp.close();
     }
 
-    private static ForkedJvm.Result run(String agentArgs, String path, String name, String target, String... jvm)
+    /** {@link DnsUdpClients} with NAME, port 80 and TARGET, the JVM's own resolver reading {@link #hosts}. */
+    private static ForkedJvm.Result run(String agentArgs, String path, String name, String target) throws Exception {
+        return fork(agentArgs, List.of(), DnsUdpClients.class, path, name, "80", target);
+    }
+
+    /** A forked JVM whose built-in resolver reads {@link #hosts} instead of asking DNS. */
+    private static ForkedJvm.Result fork(String agentArgs, List<String> jvm, Class<?> main, String... args)
             throws Exception {
         List<String> options = new ArrayList<>(List.of("-Djdk.net.hosts.file=" + hosts));
-        options.addAll(List.of(jvm));
-        return ForkedJvm.run(agentArgs, options, DnsUdpClients.class, path, name, "80", target);
+        options.addAll(jvm);
+        return ForkedJvm.run(agentArgs, options, main, args);
     }
 
     private static List<Socks5CommandRequest> asked(Socks5CommandType command, String what) {
@@ -165,9 +171,8 @@ class AgentDnsUdpTest {
             "datagram-channel-send", "datagram-channel-connect", "jndi-dns"})
     void everyDatagramApiIsRefusedAndNothingIsSent(String path) throws Exception {
         for (String args : List.of("bypass=none", "udp=none")) {
-            ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port() + "," + args,
-                    List.of("-Djdk.net.hosts.file=" + hosts), DnsUdpClients.class, path, "jndi" + AgentRoutingTest.SUFFIX,
-                    Integer.toString(udp.port()), "127.0.0.1");
+            ForkedJvm.Result r = fork("port=" + socks.port() + "," + args, List.of(), DnsUdpClients.class, path,
+                    "jndi" + AgentRoutingTest.SUFFIX, Integer.toString(udp.port()), "127.0.0.1");
             assertTrue(r.stdout().contains("java.net.SocketException: streamiso refused a UDP datagram to "
                     + "[scrubbed]:" + udp.port() + ": UDP cannot go through Tor"), args + ": " + r);
             assertTrue(r.stderr().contains(", called from " + DnsUdpClients.class.getName() + ".call]"), r.toString());
@@ -182,9 +187,9 @@ class AgentDnsUdpTest {
     void theJdk17LegacyDatagramImplementationIsRefusedToo() throws Exception {
         assumeTrue(ForkedJvm.feature() == 17, "jdk.net.usePlainDatagramSocketImpl exists only in JDK 17");
         for (String path : List.of("datagram-socket-send", "datagram-socket-connect", "multicast-socket-send")) {
-            ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port() + ",bypass=none",
-                    List.of("-Djdk.net.hosts.file=" + hosts, "-Djdk.net.usePlainDatagramSocketImpl=true"),
-                    DnsUdpClients.class, path, "-", Integer.toString(udp.port()), "127.0.0.1");
+            ForkedJvm.Result r = fork("port=" + socks.port() + ",bypass=none",
+                    List.of("-Djdk.net.usePlainDatagramSocketImpl=true"), DnsUdpClients.class, path, "-",
+                    Integer.toString(udp.port()), "127.0.0.1");
             assertTrue(r.stdout().startsWith("EXC java.net.SocketException: streamiso refused a UDP datagram"),
                     path + ": " + r);
         }
@@ -195,9 +200,8 @@ class AgentDnsUdpTest {
     @Test
     void udpLoopbackLetsLoopbackDatagramsThrough() throws Exception {
         int before = udp.received();
-        ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port() + ",bypass=none,udp=loopback",
-                List.of("-Djdk.net.hosts.file=" + hosts), DnsUdpClients.class, "datagram-channel-send", "-",
-                Integer.toString(udp.port()), "127.0.0.1");
+        ForkedJvm.Result r = fork("port=" + socks.port() + ",bypass=none,udp=loopback", List.of(),
+                DnsUdpClients.class, "datagram-channel-send", "-", Integer.toString(udp.port()), "127.0.0.1");
         assertEquals("OK sent", r.stdout().trim(), r.toString());
         Thread.sleep(200);
         assertEquals(before + 1, udp.received());
@@ -207,18 +211,18 @@ class AgentDnsUdpTest {
 
     @Test
     void sctpIsRefusedBeforeASocketExists() throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port(), List.of("-Djdk.net.hosts.file=" + hosts),
-                DnsUdpClients.class, "sctp-channel", "-", Integer.toString(tcp.port()), "127.0.0.1");
+        ForkedJvm.Result r = fork("port=" + socks.port(), List.of(), DnsUdpClients.class, "sctp-channel", "-",
+                Integer.toString(tcp.port()), "127.0.0.1");
         assumeTrue(!r.stdout().contains("UnsupportedOperationException"), "the JDK's SCTP needs libsctp1: " + r);
         assertTrue(r.stdout().startsWith("EXC " + DnsUdpClients.refusal("sctp-channel", tcp.port())), r.toString());
-        assertTrue(r.stderr().contains("[SctpChannel.open, called from " + DnsUdpClients.class.getName()), r.toString());
+        assertTrue(r.stderr().contains("[SctpChannel.open, called from " + DnsUdpClients.class.getName()),
+                r.toString());
     }
 
     @Test
     void isReachableDoesNotProbeOutsideTheBypass() throws Exception {
-        ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port() + ",bypass=none",
-                List.of("-Djdk.net.hosts.file=" + hosts), DnsUdpClients.class, "is-reachable", "-",
-                Integer.toString(tcp.port()), "127.0.0.1");
+        ForkedJvm.Result r = fork("port=" + socks.port() + ",bypass=none", List.of(), DnsUdpClients.class,
+                "is-reachable", "-", Integer.toString(tcp.port()), "127.0.0.1");
         assertTrue(r.stdout().startsWith("EXC java.io.IOException: streamiso refused to probe whether [scrubbed] is "
                 + "reachable"), r.toString());
         assertTrue(r.stderr().contains("[InetAddress.isReachable, called from " + DnsUdpClients.class.getName()),
@@ -228,8 +232,7 @@ class AgentDnsUdpTest {
     @Test
     void nettysNioTransportIsRoutedByName() throws Exception {
         String name = "netty-nio" + AgentRoutingTest.SUFFIX;
-        ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port(), List.of("-Djdk.net.hosts.file=" + hosts),
-                NettyClients.class, "netty-nio", name, "80");
+        ForkedJvm.Result r = fork("port=" + socks.port(), List.of(), NettyClients.class, "netty-nio", name, "80");
         assertEquals("OK nio HTTP/1.1 200 OK", r.stdout().trim(), r.toString());
         assertEquals(1, asked(Socks5CommandType.CONNECT, name).size(), socks.requests().toString());
     }
@@ -237,16 +240,15 @@ class AgentDnsUdpTest {
     @Test
     void nettysEpollTransportCannotLoadSoNettyFallsBackToNio() throws Exception {
         String name = "netty-best" + AgentRoutingTest.SUFFIX;
-        ForkedJvm.Result best = ForkedJvm.run("port=" + socks.port(), List.of("-Djdk.net.hosts.file=" + hosts),
-                NettyClients.class, "netty-best", name, "80");
+        ForkedJvm.Result best = fork("port=" + socks.port(), List.of(), NettyClients.class, "netty-best", name, "80");
         assertEquals("OK nio HTTP/1.1 200 OK", best.stdout().trim(), best.toString());
         assertTrue(best.stderr().contains("streamiso: streamiso refused to load libnetty_transport_native_epoll"),
                 best.toString());
         assertEquals(1, asked(Socks5CommandType.CONNECT, name).size(), socks.requests().toString());
 
         String forced = "netty-epoll" + AgentRoutingTest.SUFFIX;
-        ForkedJvm.Result epoll = ForkedJvm.run("port=" + socks.port(), List.of("-Djdk.net.hosts.file=" + hosts),
-                NettyClients.class, "netty-epoll", forced, "80");
+        ForkedJvm.Result epoll = fork("port=" + socks.port(), List.of(), NettyClients.class, "netty-epoll", forced,
+                "80");
         assertTrue(epoll.stdout().startsWith("EXC java.lang.UnsatisfiedLinkError"), epoll.toString());
         assertTrue(epoll.stdout().contains("streamiso refused to load"), epoll.toString());
         assertEquals(0, asked(Socks5CommandType.CONNECT, forced).size(), socks.requests().toString());
