@@ -138,13 +138,8 @@ public final class Options {
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            String name = arg;
-            String inlineValue = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                inlineValue = arg.substring(eq + 1);
-            }
+            String name = optionName(arg);
+            String inlineValue = inlineValue(arg);
             Option option = find(name);
             if (option == null) {
                 throw new UsageException("option: \"" + arg + "\" (expected: one of " + names() + ")");
@@ -426,5 +421,17 @@ public final class Options {
         }
         out.append(line).append('\n');
         return out.toString();
+    }
+
+    /** The option of {@code --name=value} or of {@code --name}: {@code --name}. */
+    static String optionName(String arg) {
+        int eq = arg.indexOf('=');
+        return arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
+    }
+
+    /** The value of {@code --name=value}, or null when the value is the next argument. */
+    static String inlineValue(String arg) {
+        int eq = arg.indexOf('=');
+        return arg.startsWith("--") && eq > 0 ? arg.substring(eq + 1) : null;
     }
 }

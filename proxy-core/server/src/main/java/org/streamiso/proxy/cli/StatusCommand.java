@@ -37,13 +37,8 @@ final class StatusCommand {
         try {
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
-                String name = arg;
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    name = arg.substring(0, eq);
-                    value = arg.substring(eq + 1);
-                }
+                String name = Options.optionName(arg);
+                String value = Options.inlineValue(arg);
                 if (name.equals("--no-key") && value == null && command.equals("renew")) {
                     noKey = true;
                     continue;
