@@ -22,7 +22,8 @@ import org.streamiso.agent.bootstrap.Log;
  */
 public final class AgentArguments {
     /** The keys, in the order the README's table lists them. */
-    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "log", "safe-logging", "config");
+    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "timeout", "log", "safe-logging",
+            "config");
 
     static final int DEFAULT_PORT = 9050;
     static final String DEFAULT_HOST = "127.0.0.1";
@@ -44,9 +45,10 @@ public final class AgentArguments {
         Bypass bypass = Bypass.parse(values.getOrDefault("bypass", Bypass.LOOPBACK));
         AgentConfig.Dns dns = dns(values.getOrDefault("dns", "remote"));
         AgentConfig.Udp udp = udp(values.getOrDefault("udp", "bypass"));
+        int timeout = timeout(values.getOrDefault("timeout", Integer.toString(AgentConfig.DEFAULT_TIMEOUT_SECONDS)));
         Log.Level log = logLevel(values.getOrDefault("log", "warn"));
         boolean safeLogging = safeLogging(values.getOrDefault("safe-logging", "1"));
-        return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, null);
+        return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, null, timeout);
     }
 
     private static Map<String, String> split(String text, String separator, String where) {
@@ -105,14 +107,35 @@ public final class AgentArguments {
         throw new IllegalArgumentException("port: \"" + value + "\" (expected: 1-65535)");
     }
 
+    private static int timeout(String value) {
+        try {
+            int seconds = Integer.parseInt(value);
+            if (seconds >= 1 && seconds <= 600) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the accepted range.
+        }
+        throw new IllegalArgumentException("timeout: \"" + value + "\" (expected: 1-600 seconds for reaching the "
+                + "SocksPort and its SOCKS handshake where the application set no timeout; default "
+                + AgentConfig.DEFAULT_TIMEOUT_SECONDS + ")");
+    }
+
     private static InetAddress host(String value) {
         byte[] address = Bypass.literal(value.equalsIgnoreCase("localhost") ? "127.0.0.1" : value);
         if (address != null) {
+            InetAddress a;
             try {
-                return InetAddress.getByAddress(address);
+                a = InetAddress.getByAddress(address);
             } catch (UnknownHostException e) {
-                // Not reached for 4 or 16 bytes; reported below.
+                throw new IllegalStateException("not reached: 4 or 16 bytes", e);
             }
+            if (a.isAnyLocalAddress() || a.isMulticastAddress()) {
+                throw new IllegalArgumentException("host: \"" + value + "\" (expected: the SocksPort's own address, "
+                        + "e.g. 127.0.0.1; " + (a.isAnyLocalAddress() ? "a wildcard address" : "a multicast address")
+                        + " names no one server)");
+            }
+            return a;
         }
         throw new IllegalArgumentException("host: \"" + value + "\" (expected: an IP address literal or localhost; "
                 + "a name would need a DNS lookup outside Tor)");

@@ -43,12 +43,16 @@ public final class StreamisoAgent {
     }
 
     /**
-     * Loading into a running JVM: connections opened before it are not affected. A bad argument makes the
-     * attach fail with the same message.
+     * Loading into a running JVM: connections opened before it are not affected, and keep carrying new requests
+     * directly where a pool keeps them alive. A bad argument makes the attach fail with the same message.
      */
     public static void agentmain(String arguments, Instrumentation inst) {
         start(arguments, inst);
-        Log.warn("attached to a running JVM: connections opened before now were not routed.");
+        Log.warn("attached to a running JVM: new connections and lookups go through SocksPort "
+                + Hooks.router().config().socksPortText() + " from now on, but connections opened before now stay "
+                + "direct, and keep-alive pools (HTTP clients, database pools) keep sending new requests over them "
+                + "outside Tor. Restart the application with -javaagent, or close its connection pools, for every "
+                + "request to go through Tor.");
     }
 
     static void start(String arguments, Instrumentation inst) {
@@ -68,8 +72,20 @@ public final class StreamisoAgent {
         inst.addTransformer(transformer, true);
         rewriteNow(inst, transformer);
         Log.info("routing every TCP connection and every name lookup through SocksPort " + config.socksPortText()
-                + " (dns=" + config.dns().name().toLowerCase(java.util.Locale.ROOT) + "); UDP: "
-                + config.udp().name().toLowerCase(java.util.Locale.ROOT) + "; bypass: " + config.bypass());
+                + "; in force: " + describe(config));
+    }
+
+    /**
+     * Every setting in force, defaults included, as {@code key=value} pairs: what an empty argument string or a
+     * partial one means, in one line.
+     */
+    static String describe(AgentConfig config) {
+        java.util.Locale root = java.util.Locale.ROOT;
+        String host = config.socksPort().getAddress().getHostAddress();
+        return "port=" + config.socksPort().getPort() + ", host=" + host + ", bypass=" + config.bypass() + ", dns="
+                + config.dns().name().toLowerCase(root) + ", udp=" + config.udp().name().toLowerCase(root) + ", timeout="
+                + config.timeoutSeconds() + ", log="
+                + config.logLevel().name().toLowerCase(root) + ", safe-logging=" + (config.safeLogging() ? "1" : "0");
     }
 
     /** Every hook point, of every JDK 17 to 25; those of classes a JDK lacks are skipped when rewriting. */

@@ -66,6 +66,8 @@ class AgentArgumentsTest {
         assertTrue(message("dns=local").startsWith("dns: \"local\" (expected: remote, "), message("dns=local"));
         assertTrue(message("udp=yes").startsWith("udp: \"yes\" (expected: bypass, "), message("udp=yes"));
         assertEquals("port: given twice in the agent arguments (expected: once)", message("port=1,port=2"));
+        assertTrue(message("host=0.0.0.0").startsWith("host: \"0.0.0.0\" (expected: the SocksPort's own address"));
+        assertTrue(message("host=::").contains("a wildcard address names no one server"), message("host=::"));
         assertTrue(message("host=1.2.3").startsWith("host: \"1.2.3\" (expected: an IP address literal or localhost"));
         assertTrue(message("config=/nonexistent/streamiso.conf").startsWith(
                 "config: \"/nonexistent/streamiso.conf\" (expected: a readable file"));

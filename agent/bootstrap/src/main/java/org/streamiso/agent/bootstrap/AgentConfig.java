@@ -14,9 +14,19 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  * @param logLevel    how much to log
  * @param safeLogging whether destinations and keys print as {@code [scrubbed]}
  * @param credentials RFC 1929 username/password sent to the SocksPort, or null for no authentication
+ * @param timeoutSeconds how long reaching the SocksPort and its SOCKS handshake may take where the application
+ *                    set no connect timeout of its own (and for every lookup through Tor)
  */
 public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, Udp udp, Log.Level logLevel,
-        boolean safeLogging, Socks5PasswordAuthRequest credentials) {
+        boolean safeLogging, Socks5PasswordAuthRequest credentials, int timeoutSeconds) {
+
+    /** Tor's own limit for a stream to attach (SocksTimeout, two minutes): waiting longer never helps. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 120;
+
+    /** {@link #timeoutSeconds} in nanoseconds. */
+    public long timeoutNanos() {
+        return java.util.concurrent.TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    }
 
     /** The {@code dns} argument. */
     public enum Dns {

@@ -31,13 +31,6 @@ import org.streamiso.socks.Socks5CommandResponse;
  * is recognised by its endpoint, not by a thread flag.
  */
 public final class Hooks {
-    /**
-     * How long a non-blocking or asynchronous connect may wait for the SocksPort's reply: the handshake
-     * runs inside {@code connect} (as torsocks does), so it needs a bound of its own. Tor gives up on a
-     * stream after two minutes (its SocksTimeout), so a longer wait would never help.
-     */
-    static final long HANDSHAKE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
-
     private static volatile Router router;
 
     private Hooks() {
@@ -62,7 +55,8 @@ public final class Hooks {
      * {@code sun.nio.ch.NioSocketImpl#connect(SocketAddress,int)} (JDK 17 default, 18+) and
      * {@code java.net.AbstractPlainSocketImpl#connect(SocketAddress,int)} (JDK 17 with
      * {@code jdk.net.usePlainSocketImpl}): every {@code java.net.Socket}, hence HttpURLConnection,
-     * SSLSocket and SocksSocketImpl's own hop.
+     * SSLSocket and SocksSocketImpl's own hop. A socket without a connect timeout still gets
+     * the {@code timeout} argument for reaching the SocksPort and its handshake.
      */
     public static boolean socketImplConnect(SocketImpl impl, SocketAddress remote, int millis) throws IOException {
         Router r = router();
@@ -71,18 +65,19 @@ public final class Hooks {
             return false;
         }
         AgentConfig config = r.config();
-        long deadline = deadline(millis > 0 ? TimeUnit.MILLISECONDS.toNanos(millis) : Long.MAX_VALUE);
+        long deadline = deadline(millis > 0 ? TimeUnit.MILLISECONDS.toNanos(millis) : config.timeoutNanos());
         try {
-            JdkAccess.connect(impl, config.socksPort(), millis);
+            JdkAccess.connect(impl, config.socksPort(), millisLeft(deadline));
         } catch (IOException e) {
             JdkAccess.closeQuietly(impl);
             throw SocksHandshake.proxyUnreachable(config, e);
         }
-        Object previousTimeout = impl.getOption(java.net.SocketOptions.SO_TIMEOUT);
         try {
+            Object previousTimeout = impl.getOption(java.net.SocketOptions.SO_TIMEOUT);
             impl.setOption(java.net.SocketOptions.SO_TIMEOUT, millisLeft(deadline));
             handshake(config, Transport.of(JdkAccess.inputStream(impl), JdkAccess.outputStream(impl)), target);
             impl.setOption(java.net.SocketOptions.SO_TIMEOUT, previousTimeout);
+            JdkAccess.reportPeer(impl, r.reportedPeer(remote));
         } catch (IOException | RuntimeException e) {
             JdkAccess.closeQuietly(impl);
             throw e;
@@ -92,8 +87,10 @@ public final class Hooks {
 
     /**
      * {@code sun.nio.ch.SocketChannelImpl#connect(SocketAddress)} (JDK 17, 25): SocketChannel blocking
-     * and non-blocking, on platform and virtual threads, and so java.net.http.HttpClient. A non-blocking
-     * channel completes the handshake inside this call and returns connected.
+     * and non-blocking, on platform and virtual threads, and so java.net.http.HttpClient. The handshake runs
+     * inside this call, non-blocking and bounded by the {@code timeout} argument (a blocking channel has no
+     * read timeout of its own, so it is switched to non-blocking for the handshake and back); a non-blocking
+     * channel returns connected.
      */
     public static boolean socketChannelConnect(SocketChannel channel, SocketAddress remote) throws IOException {
         Router r = router();
@@ -103,15 +100,21 @@ public final class Hooks {
         }
         AgentConfig config = r.config();
         boolean blocking = channel.isBlocking();
-        long deadline = blocking ? Long.MAX_VALUE : deadline(HANDSHAKE_TIMEOUT_NANOS);
+        long deadline = deadline(config.timeoutNanos());
         try {
-            Transport.connect(channel, config.socksPort(), deadline);
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw SocksHandshake.proxyUnreachable(config, e);
-        }
-        try {
+            if (blocking) {
+                channel.configureBlocking(false);
+            }
+            try {
+                Transport.connect(channel, config.socksPort(), deadline);
+            } catch (IOException e) {
+                throw SocksHandshake.proxyUnreachable(config, e);
+            }
             handshake(config, Transport.of(channel, deadline), target);
+            if (blocking) {
+                channel.configureBlocking(true);
+            }
+            JdkAccess.reportPeer(channel, r.reportedPeer(remote));
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -130,9 +133,9 @@ public final class Hooks {
             return false;
         }
         AgentConfig config = r.config();
-        long deadline = deadline(timeout > 0 ? TimeUnit.MILLISECONDS.toNanos(timeout) : Long.MAX_VALUE);
+        long deadline = deadline(timeout > 0 ? TimeUnit.MILLISECONDS.toNanos(timeout) : config.timeoutNanos());
         try {
-            adaptor.connect(config.socksPort(), timeout);
+            adaptor.connect(config.socksPort(), millisLeft(deadline));
         } catch (IOException e) {
             closeQuietly(adaptor);
             throw SocksHandshake.proxyUnreachable(config, e);
@@ -142,6 +145,7 @@ public final class Hooks {
             adaptor.setSoTimeout(millisLeft(deadline));
             handshake(config, Transport.of(adaptor.getInputStream(), adaptor.getOutputStream()), target);
             adaptor.setSoTimeout(previousTimeout);
+            JdkAccess.reportPeer(adaptor.getChannel(), r.reportedPeer(remote));
         } catch (IOException | RuntimeException e) {
             closeQuietly(adaptor);
             throw e;
@@ -171,7 +175,7 @@ public final class Hooks {
             return null;
         }
         AgentConfig config = r.config();
-        long deadline = deadline(HANDSHAKE_TIMEOUT_NANOS);
+        long deadline = deadline(config.timeoutNanos());
         if (failure == null) {
             try {
                 Transport.await(channel.connect(config.socksPort()), deadline);
@@ -182,6 +186,7 @@ public final class Hooks {
         if (failure == null) {
             try {
                 handshake(config, Transport.of(channel, deadline), target);
+                JdkAccess.reportPeer(channel, r.reportedPeer(remote));
             } catch (IOException e) {
                 failure = e;
             }
@@ -361,11 +366,12 @@ public final class Hooks {
         return nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
     }
 
-    private static int millisLeft(long deadline) throws IOException {
-        if (deadline == Long.MAX_VALUE) {
-            return 0;
-        }
-        long nanos = Transport.remaining(deadline);
+    /**
+     * Milliseconds left until the deadline, at least 1 (a timeout of 0 would mean none): a deadline that passed
+     * then fails in the next read, inside the handshake, where its failure is put in words.
+     */
+    private static int millisLeft(long deadline) {
+        long nanos = deadline - System.nanoTime();
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos)));
     }
 

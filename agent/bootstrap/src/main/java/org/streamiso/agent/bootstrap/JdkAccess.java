@@ -6,13 +6,17 @@ import java.io.OutputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.SocketImpl;
+import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
- * Method handles into the JDK's non-public socket methods that a routed connection needs: a SocketImpl's
- * protected connect, streams and close, and the NIO channels' poll.
+ * Method handles into the JDK's non-public socket methods and fields that a routed connection needs: a
+ * SocketImpl's protected connect, streams, close and peer fields, the NIO channels' poll, and the remote
+ * address the channels report.
  *
  * <p><b>Important:</b> works only after premain opened {@code java.net} and {@code sun.nio.ch} to this
  * class's module (the bootstrap loader's unnamed module). The handles are looked up on first use, so
@@ -28,6 +32,11 @@ final class JdkAccess {
     private static final MethodHandle IMPL_OUTPUT;
     private static final MethodHandle IMPL_CLOSE;
     private static final MethodHandle CHANNEL_PARK;
+    private static final MethodHandle IMPL_SET_ADDRESS;
+    private static final MethodHandle IMPL_SET_PORT;
+    private static final MethodHandle CHANNEL_SET_REMOTE;
+    private static final MethodHandle CHANNEL_STATE_LOCK;
+    private static final MethodHandle ASYNC_SET_REMOTE;
 
     static {
         try {
@@ -39,6 +48,18 @@ final class JdkAccess {
             IMPL_OUTPUT = impl.findVirtual(SocketImpl.class, "getOutputStream",
                     MethodType.methodType(OutputStream.class));
             IMPL_CLOSE = impl.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
+            IMPL_SET_ADDRESS = impl.findSetter(SocketImpl.class, "address", InetAddress.class);
+            IMPL_SET_PORT = impl.findSetter(SocketImpl.class, "port", int.class);
+            Class<?> channelImpl = Class.forName("sun.nio.ch.SocketChannelImpl", true, null);
+            MethodHandles.Lookup channel = MethodHandles.privateLookupIn(channelImpl, lookup);
+            CHANNEL_SET_REMOTE = channel.findSetter(channelImpl, "remoteAddress", SocketAddress.class)
+                    .asType(MethodType.methodType(void.class, SocketChannel.class, SocketAddress.class));
+            CHANNEL_STATE_LOCK = channel.findGetter(channelImpl, "stateLock", Object.class)
+                    .asType(MethodType.methodType(Object.class, SocketChannel.class));
+            Class<?> asyncImpl = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", true, null);
+            ASYNC_SET_REMOTE = MethodHandles.privateLookupIn(asyncImpl, lookup)
+                    .findSetter(asyncImpl, "remoteAddress", InetSocketAddress.class)
+                    .asType(MethodType.methodType(void.class, AsynchronousSocketChannel.class, InetSocketAddress.class));
             Class<?> net = Class.forName("sun.nio.ch.Net", true, null);
             MethodHandles.Lookup nio = MethodHandles.privateLookupIn(net, lookup);
             POLLIN = (short) nio.findStaticVarHandle(net, "POLLIN", short.class).get();
@@ -103,6 +124,51 @@ final class JdkAccess {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
+        }
+    }
+
+    /**
+     * Makes a routed {@code java.net.Socket} report {@code peer} (what the application asked for) instead of the
+     * SocksPort: {@code Socket.getInetAddress()}, {@code getPort()} and {@code getRemoteSocketAddress()} read
+     * these fields, and so do SSLSocket's peer host (SNI, endpoint identification, the session cache key) and
+     * the FTP client's passive data address.
+     */
+    static void reportPeer(SocketImpl impl, InetSocketAddress peer) {
+        try {
+            IMPL_SET_ADDRESS.invokeExact(impl, peer.getAddress());
+            IMPL_SET_PORT.invokeExact(impl, peer.getPort());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * Makes a routed SocketChannel (and its socket adaptor, which asks the channel) report {@code peer}; the
+     * field is guarded by the channel's state lock, as in the JDK.
+     */
+    static void reportPeer(SocketChannel channel, InetSocketAddress peer) {
+        try {
+            Object stateLock = (Object) CHANNEL_STATE_LOCK.invokeExact(channel);
+            synchronized (stateLock) { // a field write, no I/O: nothing to pin
+                CHANNEL_SET_REMOTE.invokeExact(channel, (SocketAddress) peer);
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Makes a routed AsynchronousSocketChannel report {@code peer} (a volatile field in the JDK). */
+    static void reportPeer(AsynchronousSocketChannel channel, InetSocketAddress peer) {
+        try {
+            ASYNC_SET_REMOTE.invokeExact(channel, peer);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 }

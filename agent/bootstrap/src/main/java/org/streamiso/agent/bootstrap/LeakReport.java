@@ -1,6 +1,7 @@
 package org.streamiso.agent.bootstrap;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -16,7 +17,7 @@ public final class LeakReport {
     public enum Kind {
         CONNECT("direct connection"),
         DATAGRAM("UDP datagram"),
-        LOOKUP("lookup with the machine's resolver"),
+        LOOKUP("reverse lookup kept from the machine's resolver"),
         PROBE("reachability probe"),
         NATIVE_TRANSPORT("native network library");
 
@@ -33,6 +34,7 @@ public final class LeakReport {
     private static final Kind[] KINDS = Kind.values();
     private static final AtomicLongArray COUNTS = new AtomicLongArray(KINDS.length);
     private static final AtomicBoolean SUMMARY_AT_EXIT = new AtomicBoolean();
+    private static final AtomicLong ALLOWED_LOOKUPS = new AtomicLong();
 
     private LeakReport() {
     }
@@ -50,6 +52,28 @@ public final class LeakReport {
             Log.warn("that was the " + LINES_PER_KIND + "th refused " + kind.words + "; further ones are counted "
                     + "and summed up when the JVM exits, not logged one by one.");
         }
+        summaryAtExit();
+    }
+
+    /**
+     * Counts a lookup that went to the machine's resolver because the user listed the name in {@code bypass=}: the
+     * query may leave the machine outside Tor, as the user allowed. Logged at {@code log=info}, summed at exit.
+     */
+    static void allowedLookup(String host) {
+        ALLOWED_LOOKUPS.incrementAndGet();
+        if (Log.isEnabled(Log.Level.INFO)) {
+            Log.info("looked up " + Log.scrub(host) + " with the machine's resolver, as bypass= allows; that query "
+                    + "may leave the machine outside Tor [called from " + caller() + "]");
+        }
+        summaryAtExit();
+    }
+
+    /** How many lookups went to the machine's resolver because their name is in {@code bypass=}. */
+    public static long allowedLookups() {
+        return ALLOWED_LOOKUPS.get();
+    }
+
+    private static void summaryAtExit() {
         if (SUMMARY_AT_EXIT.compareAndSet(false, true)) {
             try {
                 Runtime.getRuntime().addShutdownHook(new Thread(LeakReport::logSummary, "streamiso-leak-report"));
@@ -77,7 +101,8 @@ public final class LeakReport {
     }
 
     private static void logSummary() {
-        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM.");
+        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM. Allowed by bypass=: "
+                + ALLOWED_LOOKUPS.get() + " lookups with the machine's resolver, which may have left the machine.");
     }
 
     /** The first frame outside the JDK and this agent: which application class made the call. */

@@ -20,8 +20,10 @@ import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandType;
 
 /**
- * Stands in front of the JDK's resolver so that only local names reach the machine's resolver:
- * {@code localhost}, the machine's own host name, and names the user listed in {@code bypass}. Every other
+ * Stands in front of the JDK's resolver so that only the names the user listed in {@code bypass} reach the
+ * machine's resolver (and are counted in the leak report). {@code localhost}, IP literals written with the root
+ * dot and the machine's own host name are answered by {@link LocalNames} without any resolver, since glibc would
+ * send a DNS query for each that its hosts file lacks ({@code localhost.}, {@code 127.0.0.1.}). Every other
  * name is answered through Tor ({@code dns=remote}: SOCKS RESOLVE, with the credentials a connection would
  * use) or by a placeholder ({@code dns=mapped}, and every {@code .onion} name). Either answer keeps the name,
  * and {@link Router} sends the name, not the address, when the application connects to it.
@@ -39,9 +41,10 @@ public final class ResolverGuard implements InvocationHandler {
     /** How long a loopback SocksPort may take to accept the connection of a lookup. */
     static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    // JEP 418's LookupPolicy characteristics.
-    private static final int IPV4 = 1;
-    private static final int IPV6 = 2;
+    // JEP 418's LookupPolicy characteristics; JDK 17's lookups ask for both.
+    static final int IPV4 = 1;
+    static final int IPV6 = 2;
+    static final int IPV6_FIRST = 8;
 
     /** JEP 418's {@code LookupPolicy#characteristics}, found on the first lookup (the class is JDK 18+). */
     private static volatile Method characteristicsMethod;
@@ -108,7 +111,17 @@ public final class ResolverGuard implements InvocationHandler {
 
     private InetAddress[] lookup(Method method, Object[] args, int characteristics) throws Throwable {
         String host = (String) args[0];
-        if (router.isLocalName(host)) {
+        byte[] literal = Router.dottedLiteral(host);
+        if (literal != null) {
+            return new InetAddress[] {InetAddress.getByAddress(host, literal)};
+        }
+        if (Router.isLocalhost(host)) {
+            return LocalNames.loopback(host, characteristics);
+        }
+        if (router.isOwnHostName(host)) {
+            return LocalNames.ownHost(host, characteristics);
+        }
+        if (router.isBypassedName(host)) {
             Object answer = call(method, args);
             InetAddress[] addresses;
             if (answer instanceof InetAddress[]) {
@@ -119,6 +132,7 @@ public final class ResolverGuard implements InvocationHandler {
                 addresses = list.toArray(new InetAddress[0]);
             }
             router.allowResolved(addresses);
+            LeakReport.allowedLookup(host);
             return addresses;
         }
         boolean v6Only = (characteristics & IPV4) == 0;
@@ -205,12 +219,12 @@ public final class ResolverGuard implements InvocationHandler {
             channel.configureBlocking(false);
             long start = System.nanoTime();
             try {
-                Transport.connect(channel, config.socksPort(), start + CONNECT_TIMEOUT_NANOS);
+                Transport.connect(channel, config.socksPort(), start + Math.min(CONNECT_TIMEOUT_NANOS, config.timeoutNanos()));
             } catch (IOException e) {
                 throw SocksHandshake.proxyUnreachable(config, e);
             }
             try {
-                reply = SocksHandshake.connect(Transport.of(channel, start + Hooks.HANDSHAKE_TIMEOUT_NANOS), request,
+                reply = SocksHandshake.connect(Transport.of(channel, start + config.timeoutNanos()), request,
                         config.credentials());
             } catch (IOException e) {
                 throw SocksHandshake.handshakeFailed(config, e);

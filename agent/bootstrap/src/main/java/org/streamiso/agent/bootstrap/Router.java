@@ -58,9 +58,19 @@ public final class Router {
         }
         InetSocketAddress isa = (InetSocketAddress) remote;
         if (isa.isUnresolved()) {
-            if (config.bypass().matchesName(isa.getHostString())) {
+            String host = isa.getHostString();
+            if (config.bypass().matchesName(host)) {
                 bypassed.incrementAndGet();
                 return null;
+            }
+            if (host.indexOf('%') >= 0) {
+                throw refused(host, isa.getPort(), "an address with a zone (%interface), whose interface name may "
+                        + "carry this machine's MAC address to the exit; nothing was sent. Give the address without "
+                        + "the zone, or add it to bypass= if it is on the local network.");
+            }
+            byte[] literal = Bypass.literal(host);
+            if (literal != null && isLinkLocal(literal)) {
+                throw refusedLinkLocal(host, isa.getPort());
             }
             return routed(isa);
         }
@@ -84,7 +94,49 @@ public final class Router {
             bypassed.incrementAndGet();
             return null;
         }
+        if (isLinkLocal(bytes)) {
+            throw refusedLinkLocal(address.getHostAddress(), isa.getPort());
+        }
         return routed(isa);
+    }
+
+    /**
+     * What a connection routed to {@code remote} reports as its peer ({@code Socket.getInetAddress()},
+     * {@code SocketChannel.getRemoteAddress()}): the destination the application asked for, as the JDK's own
+     * SOCKS support does, never the SocksPort. A resolved address stays as it is; a name given unresolved is
+     * reported as its placeholder, an address that keeps the name (so {@code getHostName()} needs no lookup and
+     * SSLSocket sends the name as SNI), and a connect to it goes to Tor by that name again.
+     */
+    public InetSocketAddress reportedPeer(SocketAddress remote) throws java.net.UnknownHostException {
+        InetSocketAddress isa = (InetSocketAddress) remote;
+        if (!isa.isUnresolved()) {
+            return isa;
+        }
+        String host = isa.getHostString();
+        byte[] literal = Bypass.literal(host);
+        InetAddress address = literal != null ? InetAddress.getByAddress(literal) : names.placeholder(host, false);
+        return new InetSocketAddress(address, isa.getPort());
+    }
+
+    /** IPv4 169.254.0.0/16 and IPv6 fe80::/10 (also IPv4-mapped): meaningful only on this machine's own link. */
+    static boolean isLinkLocal(byte[] a) {
+        if (a.length == 16 && Bypass.isV4Mapped(a)) {
+            return (a[12] & 0xFF) == 169 && (a[13] & 0xFF) == 254;
+        }
+        return a.length == 4 ? (a[0] & 0xFF) == 169 && (a[1] & 0xFF) == 254
+                : (a[0] & 0xFF) == 0xFE && (a[1] & 0xC0) == 0x80;
+    }
+
+    private IOException refusedLinkLocal(String address, int port) {
+        return refused(address, port, "a link-local address, which means nothing beyond this machine's own network "
+                + "link (through Tor it would reach the exit's link, if anything); nothing was sent. Add it to bypass= "
+                + "if it must be reached on the local link.");
+    }
+
+    private IOException refused(String destination, int port, String why) {
+        String message = "streamiso refused a connection to " + Log.scrub(destination) + ":" + port + ", " + why;
+        LeakReport.refused(LeakReport.Kind.CONNECT, "connect", message);
+        return new ConnectException(message);
     }
 
     private InetSocketAddress routed(InetSocketAddress target) {
@@ -134,26 +186,43 @@ public final class Router {
                 && !NameTable.isPlaceholder(address.getAddress());
     }
 
-    /** Records what the local resolver answered for a bypassed name, so that connecting there is direct. */
+    /**
+     * Records what the machine's resolver answered for a name in {@code bypass=}, so that connecting there is
+     * direct. <b>Important:</b> only for names the user bypassed: what the agent answers for {@code localhost} or
+     * the machine's own name is not bypassed by that (under {@code bypass=none} a connect to 127.0.0.1 still goes
+     * through Tor).
+     */
     void allowResolved(InetAddress[] addresses) {
         for (InetAddress a : addresses) {
             locallyResolved.add(a);
         }
     }
 
+    /** Whether a name is in {@code bypass=}, so the machine's resolver may look it up; never an onion name. */
+    boolean isBypassedName(String host) {
+        return !Bypass.isOnion(host) && config.bypass().matchesName(host);
+    }
+
+    /** {@code localhost} in any case, with or without the root dot; the agent answers it with loopback itself. */
+    static boolean isLocalhost(String host) {
+        return withoutRootDot(host).equalsIgnoreCase("localhost");
+    }
+
     /**
-     * Whether the machine's resolver may look this name up: {@code localhost}, the machine's own name and
-     * bypassed names; never an onion name.
+     * The address of an IP literal written with the root dot ({@code 127.0.0.1.}), which the JDK does not take as
+     * a literal and glibc would send to the DNS server; null for anything else.
      */
-    boolean isLocalName(String host) {
-        if (Bypass.isOnion(host)) {
-            return false;
-        }
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
-        return h.equals("localhost") || config.bypass().matchesName(h) || h.equals(ownHostName());
+    static byte[] dottedLiteral(String host) {
+        return host.endsWith(".") ? Bypass.literal(withoutRootDot(host)) : null;
+    }
+
+    /** Whether this is the machine's own host name (as {@code InetAddress.getLocalHost()} looks it up). */
+    boolean isOwnHostName(String host) {
+        return withoutRootDot(host).toLowerCase(Locale.ROOT).equals(ownHostName());
+    }
+
+    private static String withoutRootDot(String host) {
+        return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     }
 
     private String ownHostName() {

@@ -2,12 +2,14 @@ package org.streamiso.agent.bootstrap;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.util.List;
 import java.util.function.Function;
 import org.streamiso.socks.Socks5;
@@ -56,13 +58,16 @@ final class SocksHandshake {
         }
     }
 
-    /** The request that carries {@code target}: its name where the application gave one, else its address. */
+    /**
+     * The request that carries {@code target}: its name where the application gave one, else its address, as
+     * bytes: an IPv6 zone ({@code %eth0}) never reaches the SocksPort.
+     */
     static Socks5CommandRequest connectRequest(InetSocketAddress target) {
         String host = target.getHostString();
-        if (target.isUnresolved() || Bypass.literal(host) == null) {
+        InetAddress address = target.getAddress();
+        if (target.isUnresolved() || !host.equals(address.getHostAddress()) && Bypass.literal(host) == null) {
             return Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, host, target.getPort());
         }
-        InetAddress address = target.getAddress();
         return Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT, address, target.getPort());
     }
 
@@ -133,8 +138,10 @@ final class SocksHandshake {
             e = new SocketTimeoutException("Tor SocksPort " + port + " did not accept the connection in time; "
                     + "nothing was sent to the destination. Is tor running with SocksPort "
                     + config.socksPort().getPort() + "?");
+        } else if (isInterrupt(cause)) {
+            e = interrupted(port, "while connecting to it");
         } else {
-            e = new ConnectException("Tor SocksPort " + port + " refused the connection (" + cause.getMessage()
+            e = new ConnectException("Tor SocksPort " + port + " refused the connection (" + words(cause)
                     + "); nothing was sent to the destination. Is tor running with SocksPort "
                     + config.socksPort().getPort() + "?");
         }
@@ -150,6 +157,8 @@ final class SocksHandshake {
             e = new SocketTimeoutException("Tor SocksPort " + port + " did not answer the SOCKS handshake in time; "
                     + "the connection was closed. Check that tor has bootstrapped (its log says "
                     + "\"Bootstrapped 100%\").");
+        } else if (isInterrupt(cause)) {
+            e = interrupted(port, "during the SOCKS handshake");
         } else if (cause instanceof ClosedDuringHandshake) {
             e = new ConnectException("Tor SocksPort " + port + " closed the connection during the SOCKS handshake; "
                     + "nothing was sent to the destination. Check tor's log for the reason.");
@@ -158,10 +167,33 @@ final class SocksHandshake {
                     + "; the connection was closed. Is " + port + " a Tor SocksPort (not an HTTP or ControlPort)?");
         } else {
             e = new ConnectException("Tor SocksPort " + port + " failed during the SOCKS handshake ("
-                    + cause.getMessage() + "); the connection was closed. Check tor's log.");
+                    + words(cause) + "); the connection was closed. Check tor's log.");
         }
         e.initCause(cause);
         return e;
+    }
+
+    /**
+     * An interrupted thread: a channel closes itself on interrupt (ClosedByInterruptException), a future wait
+     * ends (InterruptedIOException), a virtual thread's socket closes ("Closed by interrupt").
+     */
+    private static boolean isInterrupt(IOException cause) {
+        return cause instanceof ClosedByInterruptException
+                || cause instanceof InterruptedIOException && !(cause instanceof SocketTimeoutException)
+                || Thread.currentThread().isInterrupted();
+    }
+
+    private static IOException interrupted(String port, String when) {
+        return new InterruptedIOException("the thread was interrupted " + when + " with Tor SocksPort " + port
+                + "; the connection was closed and nothing was sent to the destination. Something in the application "
+                + "interrupted the connecting thread (a cancelled task or future); connect again on a thread that is "
+                + "not interrupted.");
+    }
+
+    /** An exception in words: its message, or its type where it has none. */
+    private static String words(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isEmpty() ? t.getClass().getSimpleName() : m;
     }
 
     /** For a SOCKS failure reply: Tor could not reach the destination. */

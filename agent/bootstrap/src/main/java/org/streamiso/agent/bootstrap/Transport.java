@@ -59,7 +59,7 @@ interface Transport {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     if (channel.write(buf) == 0) {
-                        JdkAccess.park(channel, JdkAccess.POLLOUT, remaining(deadlineNanos));
+                        park(channel, JdkAccess.POLLOUT, deadlineNanos);
                     }
                 }
             }
@@ -73,7 +73,7 @@ interface Transport {
                         throw new SocksHandshake.ClosedDuringHandshake();
                     }
                     if (n == 0) {
-                        JdkAccess.park(channel, JdkAccess.POLLIN, remaining(deadlineNanos));
+                        park(channel, JdkAccess.POLLIN, deadlineNanos);
                     }
                 }
             }
@@ -87,8 +87,23 @@ interface Transport {
     static void connect(SocketChannel channel, SocketAddress to, long deadlineNanos) throws IOException {
         if (!channel.connect(to)) {
             while (!channel.finishConnect()) {
-                JdkAccess.park(channel, JdkAccess.POLLOUT, remaining(deadlineNanos));
+                park(channel, JdkAccess.POLLOUT, deadlineNanos);
             }
+        }
+    }
+
+    /** How often a wait for the SocksPort looks whether its thread was interrupted (a platform thread's poll is not). */
+    long INTERRUPT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    /**
+     * Waits until the channel is ready for {@code event}, the deadline passed, or the thread was interrupted: the
+     * wait stands for a blocking connect, which an interrupt ends by closing the channel (InterruptibleChannel).
+     */
+    static void park(SocketChannel channel, int event, long deadlineNanos) throws IOException {
+        JdkAccess.park(channel, event, Math.min(remaining(deadlineNanos), INTERRUPT_CHECK_NANOS));
+        if (Thread.currentThread().isInterrupted()) {
+            channel.close();
+            throw new java.nio.channels.ClosedByInterruptException();
         }
     }
 

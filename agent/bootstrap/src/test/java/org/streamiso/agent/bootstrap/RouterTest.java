@@ -1,8 +1,10 @@
 package org.streamiso.agent.bootstrap;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +26,7 @@ class RouterTest {
 
     private static Router router(String bypass, AgentConfig.Udp udp, NameTable names) {
         return new Router(new AgentConfig(SOCKS, Bypass.parse(bypass), AgentConfig.Dns.REMOTE, udp, Log.Level.WARN,
-                true, null), names);
+                true, null, AgentConfig.DEFAULT_TIMEOUT_SECONDS), names);
     }
 
     @Test
@@ -80,14 +82,66 @@ class RouterTest {
     }
 
     @Test
-    void onlyLocalhostTheOwnNameAndBypassedNamesAreLocalAndNoOnionEver() {
+    void localhostInAnyCaseAndDottedLiteralsAreAnsweredLocallyAndOnlyBypassedNamesGoToTheResolver() {
         Router r = router(Bypass.LOOPBACK + "+*.lan", AgentConfig.Udp.BYPASS, new NameTable(4));
-        assertTrue(r.isLocalName("localhost"));
-        assertTrue(r.isLocalName("LOCALHOST."));
-        assertTrue(r.isLocalName("printer.lan"));
-        assertFalse(r.isLocalName("example.com"));
-        assertFalse(r.isLocalName("localhost.onion"));
-        assertFalse(r.isLocalName("x.lan.onion"));
+        assertTrue(Router.isLocalhost("localhost"));
+        assertTrue(Router.isLocalhost("LOCALHOST."));
+        assertTrue(Router.isLocalhost("localhost."));
+        assertFalse(Router.isLocalhost("localhost.example"));
+        assertArrayEquals(new byte[] {127, 0, 0, 1}, Router.dottedLiteral("127.0.0.1."));
+        assertNull(Router.dottedLiteral("127.0.0.1"), "a plain literal never reaches the resolver");
+        assertNull(Router.dottedLiteral("example.com."));
+        assertTrue(r.isBypassedName("printer.lan"));
+        assertTrue(r.isBypassedName("printer.lan."));
+        assertFalse(r.isBypassedName("example.com"));
+        assertFalse(r.isBypassedName("localhost.onion"));
+        assertFalse(r.isBypassedName("x.lan.onion"));
         assertThrows(IllegalArgumentException.class, () -> Bypass.parse("*.onion"));
+    }
+
+    @Test
+    void bypassNoneRoutesLoopbackWhateverAnsweredIt() throws Exception {
+        Router r = router("none", AgentConfig.Udp.BYPASS, new NameTable(4));
+        InetAddress[] localhost = LocalNames.loopback("localhost", ResolverGuard.IPV4 | ResolverGuard.IPV6);
+        assertEquals("localhost/127.0.0.1", localhost[0].toString());
+        InetSocketAddress routed = r.routeOrNull(new InetSocketAddress(localhost[0], 8080));
+        assertEquals(new InetSocketAddress(ip("127.0.0.1"), 8080), routed);
+        assertFalse(r.allowsDirect(ip("127.0.0.1"), 8080));
+    }
+
+    @Test
+    void linkLocalDestinationsAndZonedNamesAreRefusedUnlessBypassed() throws Exception {
+        Router r = router(Bypass.LOOPBACK, AgentConfig.Udp.BYPASS, new NameTable(4));
+        for (InetSocketAddress a : new InetSocketAddress[] {
+                new InetSocketAddress(InetAddress.getByName("fe80::1%1"), 80),
+                new InetSocketAddress(ip("fe80::abcd"), 80),
+                new InetSocketAddress(ip("169.254.169.254"), 80),
+                InetSocketAddress.createUnresolved("fe80::1", 80),
+                InetSocketAddress.createUnresolved("fe80::1%enx001122334455", 80),
+                InetSocketAddress.createUnresolved("2001:db8::1%eth0", 80)}) {
+            ConnectException e = assertThrows(ConnectException.class, () -> r.routeOrNull(a), a.toString());
+            assertTrue(e.getMessage().startsWith("streamiso refused a connection to [scrubbed]:80, a"), e.getMessage());
+            assertFalse(e.getMessage().contains("enx"), e.getMessage());
+        }
+        Router lan = router("fe80::/10+169.254.0.0/16", AgentConfig.Udp.BYPASS, new NameTable(4));
+        assertNull(lan.routeOrNull(new InetSocketAddress(ip("fe80::abcd"), 80)));
+        assertNull(lan.routeOrNull(InetSocketAddress.createUnresolved("169.254.1.1", 80)));
+    }
+
+    @Test
+    void aRoutedConnectionReportsTheDestinationItWasAskedForNeverTheSocksPort() throws Exception {
+        NameTable names = new NameTable(4);
+        Router r = router(Bypass.LOOPBACK, AgentConfig.Udp.BYPASS, names);
+        InetSocketAddress byName = r.reportedPeer(InetSocketAddress.createUnresolved("web.example", 443));
+        assertEquals("web.example", byName.getHostString());
+        assertEquals(443, byName.getPort());
+        assertEquals("web.example", byName.getAddress().getHostName(), "keeps the name: no reverse lookup");
+        assertTrue(NameTable.isPlaceholder(byName.getAddress().getAddress()));
+        assertEquals("web.example", r.routeOrNull(byName).getHostString(), "connecting to it goes by name again");
+        InetAddress answer = InetAddress.getByAddress("web.example", Bypass.literal("198.51.100.7"));
+        InetSocketAddress asked = new InetSocketAddress(answer, 21);
+        assertSame(asked, r.reportedPeer(asked));
+        assertEquals("198.51.100.7", r.reportedPeer(InetSocketAddress.createUnresolved("198.51.100.7", 21))
+                .getAddress().getHostAddress());
     }
 }

@@ -29,12 +29,17 @@ class AgentArgumentsForkedTest {
         "host=tor.example|host: \"tor.example\" (expected: an IP address literal or localhost",
         "log=verbose|log: \"verbose\" (expected: warn, info or debug)",
         "bypass=10.0.0.0/33|bypass: \"10.0.0.0/33\" (expected: none, or CIDR blocks",
-        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, dns, udp, log",
+        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, dns, udp, timeout, log",
         "dns=local|dns: \"local\" (expected: remote, Tor resolves each name; or mapped",
         "udp=all|udp: \"all\" (expected: bypass, only to bypassed destinations; loopback",
         "bypass=127.0.0.0/8+*.onion|bypass: \"127.0.0.0/8+*.onion\" (expected: none, or CIDR blocks",
         "safe-logging=yes|safe-logging: \"yes\" (expected: 1",
         "port|\"port\": not key=value",
+        "timeout=0|timeout: \"0\" (expected: 1-600 seconds",
+        "host=0.0.0.0|host: \"0.0.0.0\" (expected: the SocksPort's own address, e.g. 127.0.0.1; a wildcard address",
+        "host=::|host: \"::\" (expected: the SocksPort's own address, e.g. 127.0.0.1; a wildcard address",
+        "host=[::]|host: \"[::]\" (expected: the SocksPort's own address, e.g. 127.0.0.1; a wildcard address",
+        "host=224.0.0.1|host: \"224.0.0.1\" (expected: the SocksPort's own address, e.g. 127.0.0.1; a multicast",
     })
     void stopsTheJvmBeforeMain(String arguments, String message) throws Exception {
         ForkedJvm.Result r = ForkedJvm.run(arguments, List.of(), Hello.class);
@@ -57,6 +62,19 @@ class AgentArgumentsForkedTest {
         ForkedJvm.Result bad = ForkedJvm.run("config=" + config, List.of(), Hello.class);
         assertEquals(2, bad.exitCode(), bad.toString());
         assertTrue(bad.stderr().contains("port: \"0\" (expected: 1-65535)"), bad.toString());
+    }
+
+    @Test
+    void logInfoNamesEverySettingInForceDefaultsIncluded(@TempDir Path dir) throws Exception {
+        String defaults = "in force: port=9050, host=127.0.0.1, bypass=127.0.0.0/8+::1+localhost, dns=remote, "
+                + "udp=bypass, timeout=120, log=info, safe-logging=1";
+        ForkedJvm.Result r = ForkedJvm.run("log=info", List.of(), Hello.class);
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.stderr().contains("through SocksPort 127.0.0.1:9050; " + defaults), r.toString());
+        Path config = dir.resolve("empty.conf");
+        Files.writeString(config, "# nothing but log=info on the command line\n");
+        ForkedJvm.Result fromFile = ForkedJvm.run("config=" + config + ",log=info", List.of(), Hello.class);
+        assertTrue(fromFile.stderr().contains(defaults), fromFile.toString());
     }
 
     @Test
