@@ -67,8 +67,10 @@ public final class Options {
             new Option("--stall-timeout", "DURATION",
                     "How long bytes may wait for a peer that reads nothing before the stream is closed."
                     + " Default: 300s."),
-            new Option("--max-streams", "N", "Streams open at once; more clients are closed at accept."
-                    + " Default: 10000."),
+            new Option("--max-streams", "N", "Streams open at once. When all are open, a new client takes the"
+                    + " place of the oldest client still in its SOCKS handshake (that one is closed); only when every"
+                    + " stream is past its handshake is the new client closed at accept. Both are counted in the"
+                    + " status. Default: 10000."),
             new Option("--selector-threads", "N", "Threads that relay streams; each stream stays on one. Default: one"
                     + " per core (" + RelayConfig.DEFAULT_SELECTOR_THREADS + " here)."),
             new Option("--unsafe-logging", null, "Print destinations and isolation keys instead of [scrubbed]."),

@@ -16,7 +16,9 @@ import java.util.Objects;
  *                         and authentication; past it the next SocksPort is tried
  * @param replyTimeout     how long Tor may take to answer the request (it builds circuits meanwhile)
  * @param stallTimeout     how long bytes may wait for a peer that does not read before the stream is closed
- * @param maxStreams       streams open at once; clients beyond are closed at accept
+ * @param maxStreams       streams open at once; at the limit a new client takes the place of the oldest client still
+ *                         in its SOCKS handshake (which is closed), and is closed at accept only when every stream
+ *                         is past its handshake
  * @param bufferSize       size of the pooled relay buffers (past a budget of 64 MiB of them, streams whose peer does
  *                         not read get 16 KiB ones)
  * @param unsafeLogging    print destinations and isolation keys in clear

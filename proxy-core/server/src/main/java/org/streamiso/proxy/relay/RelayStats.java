@@ -18,6 +18,8 @@ public final class RelayStats {
     final LongAdder resolved = new LongAdder();
     final LongAdder refusedByTor = new LongAdder();
     final LongAdder refusedByProxy = new LongAdder();
+    final LongAdder evictedInHandshake = new LongAdder();
+    final LongAdder refusedAtMaxStreams = new LongAdder();
     final LongAdder malformed = new LongAdder();
     final LongAdder timedOut = new LongAdder();
     final LongAdder upstreamFailures = new LongAdder();
@@ -105,6 +107,22 @@ public final class RelayStats {
         return refusedByProxy.sum();
     }
 
+    /**
+     * Clients closed in their SOCKS handshake to admit a new client when {@code --max-streams} streams were open
+     * (the oldest such client each time).
+     */
+    public long evictedInHandshake() {
+        return evictedInHandshake.sum();
+    }
+
+    /**
+     * Clients closed at accept because {@code --max-streams} streams were open, every one past its SOCKS handshake;
+     * also counted in {@link #refusedByProxy()}.
+     */
+    public long refusedAtMaxStreams() {
+        return refusedAtMaxStreams.sum();
+    }
+
     /** Clients whose SOCKS input was malformed or unsupported. */
     public long malformed() {
         return malformed.sum();
@@ -131,7 +149,8 @@ public final class RelayStats {
     @Override
     public String toString() {
         return "accepted=" + accepted() + " open=" + open() + " relayed=" + relayed() + " resolved=" + resolved()
-                + " refusedByTor=" + refusedByTor() + " refusedByProxy=" + refusedByProxy() + " malformed=" + malformed()
+                + " refusedByTor=" + refusedByTor() + " refusedByProxy=" + refusedByProxy() + " evictedInHandshake="
+                + evictedInHandshake() + " refusedAtMaxStreams=" + refusedAtMaxStreams() + " malformed=" + malformed()
                 + " timedOut=" + timedOut() + " upstreamFailures=" + upstreamFailures() + " bytesFromClients="
                 + bytesFromClients() + " bytesToClients=" + bytesToClients();
     }

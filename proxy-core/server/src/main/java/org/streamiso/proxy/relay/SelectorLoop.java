@@ -23,7 +23,8 @@ import org.streamiso.proxy.internal.Safelog;
  * One selector thread of the relay: moves bytes, calls the codec through {@link Stream}, and enforces the timeouts
  * of the streams it was given. No thread per stream. The first loop of a group also accepts clients and gives each
  * to the loop with the fewest streams (keeping it unless another has at least two fewer, so that a lone client is
- * served without a hand-over).
+ * served without a hand-over). At {@code --max-streams} it evicts the oldest client still in its SOCKS handshake to
+ * admit a new one ({@link Admission}).
  *
  * <p><b>Important:</b> nothing a client sends may stop this loop. Every handler runs inside a catch that closes
  * the one stream concerned and goes on.
@@ -46,6 +47,7 @@ final class SelectorLoop implements Runnable {
     final StreamObserver observer;
     final StreamGate gate;
     final RelayStats stats;
+    final Admission admission;
     final Log log;
     final Safelog safelog;
 
@@ -66,7 +68,7 @@ final class SelectorLoop implements Runnable {
     private volatile boolean running = true;
 
     /** An accepted client on its way to the loop that will serve it. */
-    private record Handover(ListenerConfig listener, SocketChannel client, long id) {
+    private record Handover(ListenerConfig listener, SocketChannel client, Admission.Ticket ticket) {
     }
 
     /** A bound listening port with its configuration. */
@@ -81,12 +83,14 @@ final class SelectorLoop implements Runnable {
     }
 
     SelectorLoop(RelayConfig config, IsolationCredentials credentials, StreamObserver observer, StreamGate gate,
-            RelayStats stats, Log log, TorSocksPorts socksPorts, AtomicLong streamIds) throws IOException {
+            RelayStats stats, Admission admission, Log log, TorSocksPorts socksPorts, AtomicLong streamIds)
+            throws IOException {
         this.config = config;
         this.credentials = credentials;
         this.observer = observer;
         this.gate = gate;
         this.stats = stats;
+        this.admission = admission;
         this.log = log;
         this.safelog = new Safelog(config.unsafeLogging());
         this.pool = new BufferPool(config.bufferSize(),
@@ -212,20 +216,25 @@ final class SelectorLoop implements Runnable {
             }
             stats.accepted.increment();
             // Reserve the stream's place before it goes to a loop, so that the loops together keep --max-streams.
-            if (stats.open.incrementAndGet() > config.maxStreams()) {
-                stats.open.decrementAndGet();
-                stats.refusedByProxy.increment();
-                closeQuietly(client);
-                log.debug("Closed a client at accept: " + config.maxStreams() + " streams are open (--max-streams).");
-                continue;
+            if (!admission.reserve()) {
+                Admission.Ticket evicted = admission.evictOldestHandshake();
+                if (evicted == null) {
+                    closeQuietly(client);
+                    log.debug("Closed a client at accept: " + config.maxStreams() + " streams are open, all past"
+                            + " their SOCKS handshake (--max-streams).");
+                    continue;
+                }
+                // The new client holds the evicted stream's place from now on; that stream's loop closes it.
+                evicted.loop.submit(() -> evicted.loop.closeEvicted(evicted));
             }
             long id = streamIds.getAndIncrement(); // in accept order, whichever loop serves the stream
             SelectorLoop target = leastLoaded();
             target.load.incrementAndGet();
+            Admission.Ticket ticket = admission.handshaking(id, target);
             if (target == this) {
-                adopt(listener.config, client, id);
+                adopt(listener.config, client, ticket);
             } else {
-                target.handovers.add(new Handover(listener.config, client, id));
+                target.handovers.add(new Handover(listener.config, client, ticket));
                 if (target.running) {
                     target.selector.wakeup();
                 } else {
@@ -255,7 +264,7 @@ final class SelectorLoop implements Runnable {
 
     private void adoptHandovers() {
         for (Handover h; (h = handovers.poll()) != null; ) {
-            adopt(h.listener(), h.client(), h.id());
+            adopt(h.listener(), h.client(), h.ticket());
         }
     }
 
@@ -264,34 +273,56 @@ final class SelectorLoop implements Runnable {
         for (Handover h; (h = handovers.poll()) != null; ) {
             closeQuietly(h.client());
             load.decrementAndGet();
-            stats.open.decrementAndGet();
+            admission.release(h.ticket());
         }
     }
 
-    /** Starts serving an accepted client on this loop; its place was reserved in {@code stats.open} and load. */
-    private void adopt(ListenerConfig listenerConfig, SocketChannel client, long id) {
+    /** Starts serving an accepted client on this loop; its place was reserved in {@link Admission} and load. */
+    private void adopt(ListenerConfig listenerConfig, SocketChannel client, Admission.Ticket ticket) {
+        if (admission.evicted(ticket)) {
+            // Evicted while on its way here: it was never served, and its place went to a newer client.
+            closeQuietly(client);
+            load.decrementAndGet();
+            admission.release(ticket);
+            log.debug("Closed a client still in its SOCKS handshake to admit a new one (--max-streams).");
+            return;
+        }
         Stream stream;
         try {
             client.configureBlocking(false);
             client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            stream = new Stream(this, listenerConfig, client, id);
+            stream = new Stream(this, listenerConfig, client, ticket);
             stream.register();
             streams.add(stream);
+            ticket.stream = stream;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client);
             load.decrementAndGet();
-            stats.open.decrementAndGet();
+            admission.release(ticket);
             log.warn("Could not set up an accepted client: " + e + "; it was closed.");
             return;
         }
         run(stream, null);
     }
 
+    /**
+     * Closes a stream of this loop evicted to admit a new client, unless it has closed or finished its handshake
+     * meanwhile (then it closes itself when it sees the eviction); selector thread only.
+     */
+    private void closeEvicted(Admission.Ticket ticket) {
+        Stream stream = ticket.stream;
+        if (stream != null && streams.contains(stream) && admission.evicted(ticket)) {
+            log.debug("Closed a client still in its SOCKS handshake to admit a new one (--max-streams).");
+            stream.close();
+        }
+        // Not adopted yet: adopt() sees the eviction and closes the client.
+    }
+
     /** Called by a stream when it closes. */
     void removed(Stream stream) {
         if (streams.remove(stream)) {
             load.decrementAndGet();
-            stats.open.decrementAndGet();
+            admission.release(stream.ticket);
         }
     }
 

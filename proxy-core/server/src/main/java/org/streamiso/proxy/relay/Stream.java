@@ -92,6 +92,8 @@ final class Stream {
     private long toClientSince;
     private long toTorSince;
 
+    /** This stream's place under {@code --max-streams}, with its id. */
+    final Admission.Ticket ticket;
     /** For the status view: a number unique in this run, when accepted, bytes each way, the key's epoch. */
     private final long id;
     private final long openedAtMillis = System.currentTimeMillis();
@@ -99,11 +101,12 @@ final class Stream {
     private long bytesToClient;
     private long epoch;
 
-    Stream(SelectorLoop loop, ListenerConfig listener, SocketChannel client, long id) {
+    Stream(SelectorLoop loop, ListenerConfig listener, SocketChannel client, Admission.Ticket ticket) {
         this.loop = loop;
         this.listener = listener;
         this.client = client;
-        this.id = id;
+        this.ticket = ticket;
+        this.id = ticket.id;
         this.deadline = System.nanoTime() + loop.config.handshakeTimeout().toNanos();
     }
 
@@ -271,6 +274,13 @@ final class Stream {
                         return;
                     }
                     request = command.message();
+                    if (!loop.admission.handshakeDone(ticket)) {
+                        // Evicted to admit a newer client at --max-streams, just before its request came in.
+                        loop.log.debug("Closed a client still in its SOCKS handshake to admit a new one"
+                                + " (--max-streams).");
+                        close();
+                        return;
+                    }
                     startTor();
                 }
             }

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -536,6 +537,74 @@ class ProxyServerTest {
     }
 
     @Test
+    void atMaxStreamsANewClientEvictsTheOldestClientThatNeverFinishedItsHandshake() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()).withSelectorThreads(2)
+                .withMaxStreams(4));
+        List<Socket> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket socket = new Socket();
+                idle.add(socket);
+                socket.connect(proxy(server), 5_000);
+                socket.setSoTimeout(10_000);
+                awaitTrue(() -> server.stats().accepted() == idle.size(), "the idle client was not accepted");
+            }
+            assertEquals(4, server.stats().open());
+
+            try (Socket first = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
+                assertArrayEquals(bytes(1, 2), echo(first, bytes(1, 2)), "the new client was not relayed");
+                assertEquals(-1, idle.get(0).getInputStream().read(), "the oldest idle client was not closed");
+                try (Socket second = SocksClient.connect(proxy(server), BOB, connect("web.example", 80))) {
+                    assertArrayEquals(bytes(3), echo(second, bytes(3)));
+                    assertEquals(-1, idle.get(1).getInputStream().read(), "the next oldest was not closed");
+                }
+            }
+            assertEquals(2, server.stats().evictedInHandshake());
+            assertEquals(0, server.stats().refusedAtMaxStreams());
+            assertEquals(0, server.stats().refusedByProxy());
+            assertEquals("web.example", tor.nextRecorded().request().dstAddr());
+            String line = Admission.evictionLog(4);
+            assertEquals(line.length(), logText().length() - logText().replace(line, "").length(),
+                    "the eviction is logged once, then only counted:\n" + logText());
+        } finally {
+            for (Socket socket : idle) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void atMaxStreamsANewClientIsRefusedAndCountedWhenEveryStreamIsPastItsHandshake() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()).withSelectorThreads(2)
+                .withMaxStreams(4));
+        List<Socket> relaying = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                relaying.add(SocksClient.connect(proxy(server), ALICE, connect("web.example", 80)));
+            }
+            for (int i = 0; i < 2; i++) {
+                assertThrows(IOException.class, () -> SocksClient.request(proxy(server), BOB,
+                        connect("web.example", 80)));
+            }
+            for (int i = 0; i < relaying.size(); i++) {
+                assertArrayEquals(bytes(i), echo(relaying.get(i), bytes(i)), "stream " + i);
+            }
+            assertEquals(2, server.stats().refusedAtMaxStreams());
+            assertEquals(2, server.stats().refusedByProxy());
+            assertEquals(0, server.stats().evictedInHandshake());
+            assertEquals(4, server.stats().open());
+            String line = Admission.refusalLog(4);
+            awaitLog(line);
+            assertEquals(line.length(), logText().length() - logText().replace(line, "").length(),
+                    "the refusal is logged once, then only counted:\n" + logText());
+        } finally {
+            for (Socket socket : relaying) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void logsScrubDestinationsUnlessUnsafeLoggingIsOn() throws Exception {
         tor.replies(request -> Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE));
         ProxyServer safe = start(config(IsolationPolicy.CLIENT, tor.address()));
@@ -559,6 +628,16 @@ class ProxyServerTest {
         while (!logText().contains(text)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("no log line with " + text + " in:\n" + logText());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String failure) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(failure);
             }
             Thread.onSpinWait();
         }
