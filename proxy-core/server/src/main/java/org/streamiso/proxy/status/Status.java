@@ -27,9 +27,16 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
         circuits = List.copyOf(circuits);
     }
 
-    /** Counters since start; refusals are split by who refused. */
+    /**
+     * Counters since start; refusals are split by who refused.
+     *
+     * @param evictedInHandshake  clients closed in their SOCKS handshake to admit a new one at {@code --max-streams}
+     * @param refusedAtMaxStreams clients closed at accept at {@code --max-streams}, every stream being past its
+     *                            handshake (also in {@code refusedByProxy})
+     */
     public record Totals(long accepted, long open, long relayed, long resolved, long refusedByTor, long refusedByProxy,
-            long malformed, long timedOut, long upstreamFailures, long bytesFromClients, long bytesToClients) {
+            long malformed, long timedOut, long upstreamFailures, long bytesFromClients, long bytesToClients,
+            long evictedInHandshake, long refusedAtMaxStreams) {
     }
 
     /** A Tor SocksPort: {@code up} until its last connection failed. */

@@ -118,7 +118,8 @@ public final class StatusCollector {
         }
         Status.Totals totals = new Status.Totals(stats.accepted(), stats.open(), stats.relayed(), stats.resolved(),
                 stats.refusedByTor(), stats.refusedByProxy(), stats.malformed(), stats.timedOut(),
-                stats.upstreamFailures(), stats.bytesFromClients(), stats.bytesToClients());
+                stats.upstreamFailures(), stats.bytesFromClients(), stats.bytesToClients(), stats.evictedInHandshake(),
+                stats.refusedAtMaxStreams());
         return new Status(Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MILLIS).toString(), safelog.isUnsafe(),
                 totals, socksPorts, auditStatus, clients, circuits);
     }

@@ -8,7 +8,8 @@ import org.streamiso.proxy.internal.JsonWriter;
  *
  * <pre>{@code
  * {"takenAt":"2026-11-25T06:21:35.047Z","unsafeLogging":false,
- *  "totals":{"accepted":3,"open":1,"relayed":2,...,"bytesToClients":10},
+ *  "totals":{"accepted":3,"open":1,"relayed":2,...,"bytesToClients":10,"evictedInHandshake":0,
+ *      "refusedAtMaxStreams":0},
  *  "torSocksPorts":[{"address":"127.0.0.1:9050","up":true}],
  *  "audit":{"on":true,"connected":true,"bootstrap":100,"violations":0,"violatedCircuits":[]},
  *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","epoch":0,"refusedByTor":0,"refusedByProxy":0,
@@ -38,6 +39,8 @@ public final class StatusJson {
                 .name("upstreamFailures").value(t.upstreamFailures())
                 .name("bytesFromClients").value(t.bytesFromClients())
                 .name("bytesToClients").value(t.bytesToClients())
+                .name("evictedInHandshake").value(t.evictedInHandshake())
+                .name("refusedAtMaxStreams").value(t.refusedAtMaxStreams())
                 .endObject();
         json.name("torSocksPorts").beginArray();
         for (Status.SocksPort port : status.torSocksPorts()) {

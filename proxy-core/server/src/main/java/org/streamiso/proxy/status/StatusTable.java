@@ -54,6 +54,9 @@ public final class StatusTable {
                 .append(text(t.get("refusedByProxy"))).append(" by proxy-core, ").append(text(t.get("malformed")))
                 .append(" malformed, ").append(text(t.get("timedOut"))).append(" timed out, ")
                 .append(text(t.get("upstreamFailures"))).append(" SocksPort failures\n");
+        out.append("At --max-streams: ").append(text(t.get("evictedInHandshake")))
+                .append(" evicted in their handshake, ").append(text(t.get("refusedAtMaxStreams")))
+                .append(" refused at accept\n");
         out.append("Bytes: ").append(text(t.get("bytesFromClients"))).append(" from clients, ")
                 .append(text(t.get("bytesToClients"))).append(" to clients\n\n");
 

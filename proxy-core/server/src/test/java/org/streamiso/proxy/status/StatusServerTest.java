@@ -350,6 +350,35 @@ class StatusServerTest {
     }
 
     @Test
+    void showsClientsEvictedInTheirHandshakeAndRefusedAtMaxStreamsInTheTotalsAndTheTable() throws Exception {
+        ProxyServer small = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT,
+                IsolationPolicy.CLIENT, null)), List.of(tor.address())).withMaxStreams(1), credentials,
+                StreamGate.OPEN, StreamObserver.NONE, log));
+        InetSocketAddress socksPort = small.listenAddresses().get(0);
+        InetSocketAddress status = closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(small,
+                credentials, null, new Safelog(false)), credentials, null, new Safelog(false), log)).address();
+        Socket idle = closing(new Socket());
+        idle.connect(socksPort, Http.TIMEOUT_MILLIS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (small.stats().accepted() < 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        Socket relayed = closing(SocksClient.connect(socksPort, ALICE,
+                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, "a.example", 80)));
+        relayed.setSoTimeout(10_000);
+        assertEchoes(relayed, "admitted");
+        assertThrows(IOException.class, () -> SocksClient.request(socksPort, BOB,
+                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, "b.example", 80)));
+
+        Object json = Http.request(status, "GET", "/status").json();
+        assertEquals(1L, (Object) at(json, "totals", "evictedInHandshake"));
+        assertEquals(1L, (Object) at(json, "totals", "refusedAtMaxStreams"));
+        assertEquals(1L, (Object) at(json, "totals", "refusedByProxy"));
+        String table = StatusTable.render(json);
+        assertTrue(table.contains("At --max-streams: 1 evicted in their handshake, 1 refused at accept\n"), table);
+    }
+
+    @Test
     void keysArePercentDecodedAsTheBytesASocksClientSends() {
         assertEquals("al ice\u00e9", StatusServer.queryParameter("x=1&key=al%20ice%E9", "key"));
         assertEquals(null, StatusServer.queryParameter("keys=alice", "key"));
