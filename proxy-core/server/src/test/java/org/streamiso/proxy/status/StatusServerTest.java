@@ -14,6 +14,7 @@ import static org.mockito.Mockito.when;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -347,6 +349,121 @@ class StatusServerTest {
         assertEquals(404, unknown.code());
         assertEquals("path: \"/\" (expected: GET /status, POST /renew?key=USERNAME or POST /newnym)",
                 at(unknown.json(), "error"));
+    }
+
+    @Test
+    void aClientTricklingAPostBodyNeitherHoldsUpGetStatusNorKeepsItsThreadPastTheDeadline() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        long deadlineMillis = StatusConnections.REQUEST_DEADLINE.toMillis();
+        long connected = System.nanoTime();
+        Socket trickler = closing(new Socket());
+        trickler.connect(status, Http.TIMEOUT_MILLIS);
+        trickler.setSoTimeout((int) (deadlineMillis + Http.TIMEOUT_MILLIS));
+        OutputStream out = trickler.getOutputStream();
+        out.write(("POST /renew?key=alice HTTP/1.1\r\nHost: 127.0.0.1:" + status.getPort()
+                + "\r\nContent-Length: 1000\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        CountDownLatch bodyStarted = new CountDownLatch(3);
+        Thread trickling = new Thread(() -> {
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    out.write('x');
+                    out.flush();
+                    bodyStarted.countDown();
+                    Thread.sleep(100); // the pace of the trickle, not a synchronisation
+                }
+            } catch (IOException | InterruptedException e) {
+                // Cut off by the endpoint: the end of this client.
+            }
+        }, "trickling-client");
+        trickling.setDaemon(true);
+        trickling.start();
+        assertTrue(bodyStarted.await(10, TimeUnit.SECONDS), "the trickling client did not start its body");
+
+        long asked = System.nanoTime();
+        Http.Response response = Http.request(status, "GET", "/status");
+        long answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+        assertEquals(200, response.code(), response.body());
+        assertTrue(answeredMillis < deadlineMillis / 2, "GET /status took " + answeredMillis + " ms");
+        assertEquals(0, trickler.getInputStream().available(), "the trickling client was answered before GET");
+
+        Http.Response cutOff = Http.read(trickler.getInputStream());
+        long cutOffMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected);
+        assertEquals(408, cutOff.code(), cutOff.body());
+        assertEquals("The request was not complete within " + deadlineMillis + " ms, so the status endpoint"
+                + " answered 408 and closed the connection; nothing was renewed or signalled. Is the client sending"
+                + " slowly? Send the whole request at once, as the status command does.", at(cutOff.json(), "error"));
+        assertTrue(cutOffMillis >= deadlineMillis && cutOffMillis < deadlineMillis + 3_000,
+                "cut off after " + cutOffMillis + " ms");
+        trickling.join(Http.TIMEOUT_MILLIS);
+        assertFalse(trickling.isAlive(), "the trickling client could still write after the cut-off");
+        assertEquals(0, credentials.epoch("alice"), "a request cut off must not renew anything");
+    }
+
+    @Test
+    void answersBusyAtOnceWhenEveryHandlerIsTakenAndTheQueueIsFullThenServesAgain() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        List<Socket> silent = new ArrayList<>();
+        for (int i = 0; i < StatusConnections.HANDLER_THREADS + StatusConnections.QUEUED_CONNECTIONS; i++) {
+            Socket socket = closing(new Socket());
+            socket.connect(status, Http.TIMEOUT_MILLIS);
+            silent.add(socket);
+        }
+
+        long asked = System.nanoTime();
+        Http.Response busy = Http.request(status, "GET", "/status");
+        long answeredMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+        assertEquals(503, busy.code(), busy.body());
+        assertEquals("The status endpoint is serving 4 requests and 16 more wait, so this one was refused at once."
+                + " Some client opens requests without finishing them (each is cut off after 5000 ms); try again in"
+                + " a few seconds.", at(busy.json(), "error"));
+        assertTrue(answeredMillis < StatusConnections.REQUEST_DEADLINE.toMillis() / 2, answeredMillis + " ms");
+
+        for (Socket socket : silent) {
+            socket.close();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Http.Response again;
+        do {
+            again = Http.request(status, "GET", "/status");
+        } while (again.code() == 503 && System.nanoTime() < deadline);
+        assertEquals(200, again.code(), again.body());
+    }
+
+    @Test
+    void refusesHeadersAndBodiesOverTheLimitsWithoutActingOnThem() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        Http.Response headers = Http.request(status, "POST", "/renew?key=alice", Map.of("Host",
+                "127.0.0.1:" + status.getPort(), "X-Padding", "x".repeat(StatusHttp.MAX_HEADER_BYTES)));
+        assertEquals(431, headers.code(), headers.body());
+        assertEquals("headers: more than 16384 bytes (expected: at most 16384 for the request line and headers"
+                + " together)", at(headers.json(), "error"));
+
+        try (Socket socket = new Socket()) {
+            socket.connect(status, Http.TIMEOUT_MILLIS);
+            socket.setSoTimeout(Http.TIMEOUT_MILLIS);
+            socket.getOutputStream().write(("POST /renew?key=alice HTTP/1.1\r\nHost: 127.0.0.1:" + status.getPort()
+                    + "\r\nContent-Length: 65537\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            Http.Response body = Http.read(socket.getInputStream());
+            assertEquals(413, body.code(), body.body());
+            assertEquals("body: 65537 bytes (expected: at most 65536; the status endpoint takes no body)",
+                    at(body.json(), "error"));
+        }
+        assertEquals(0, credentials.epoch("alice"));
+    }
+
+    @Test
+    void readsAndDropsAChunkedBodyBeforeAnswering() throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        try (Socket socket = new Socket()) {
+            socket.connect(status, Http.TIMEOUT_MILLIS);
+            socket.setSoTimeout(Http.TIMEOUT_MILLIS);
+            socket.getOutputStream().write(("POST /renew?key=alice HTTP/1.1\r\nHost: 127.0.0.1:" + status.getPort()
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nTrailer: t\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            Http.Response renewed = Http.read(socket.getInputStream());
+            assertEquals(200, renewed.code(), renewed.body());
+        }
+        assertEquals(1, credentials.epoch("alice"));
     }
 
     @Test

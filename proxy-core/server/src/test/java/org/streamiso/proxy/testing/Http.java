@@ -46,18 +46,23 @@ public final class Http {
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            String statusLine = line(in);
-            int code = Integer.parseInt(statusLine.split(" ")[1]);
-            int length = -1;
-            for (String header; !(header = line(in)).isEmpty(); ) {
-                if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(header.substring("content-length:".length()).trim());
-                }
-            }
-            byte[] body = length >= 0 ? in.readNBytes(length) : in.readAllBytes();
-            return new Response(code, new String(body, StandardCharsets.UTF_8));
+            return read(socket.getInputStream());
         }
+    }
+
+    /** Reads one response from {@code input}: status line, headers, and a body of Content-Length or up to EOF. */
+    public static Response read(InputStream input) throws IOException {
+        InputStream in = new BufferedInputStream(input);
+        String statusLine = line(in);
+        int code = Integer.parseInt(statusLine.split(" ")[1]);
+        int length = -1;
+        for (String header; !(header = line(in)).isEmpty(); ) {
+            if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(header.substring("content-length:".length()).trim());
+            }
+        }
+        byte[] body = length >= 0 ? in.readNBytes(length) : in.readAllBytes();
+        return new Response(code, new String(body, StandardCharsets.UTF_8));
     }
 
     private static String line(InputStream in) throws IOException {
