@@ -50,13 +50,13 @@ final class JdkAccess {
             IMPL_CLOSE = impl.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
             IMPL_SET_ADDRESS = impl.findSetter(SocketImpl.class, "address", InetAddress.class);
             IMPL_SET_PORT = impl.findSetter(SocketImpl.class, "port", int.class);
-            Class<?> channelImpl = Class.forName("sun.nio.ch.SocketChannelImpl", true, null);
+            Class<?> channelImpl = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
             MethodHandles.Lookup channel = MethodHandles.privateLookupIn(channelImpl, lookup);
             CHANNEL_SET_REMOTE = channel.findSetter(channelImpl, "remoteAddress", SocketAddress.class)
                     .asType(MethodType.methodType(void.class, SocketChannel.class, SocketAddress.class));
             CHANNEL_STATE_LOCK = channel.findGetter(channelImpl, "stateLock", Object.class)
                     .asType(MethodType.methodType(Object.class, SocketChannel.class));
-            Class<?> asyncImpl = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", true, null);
+            Class<?> asyncImpl = Class.forName("sun.nio.ch.AsynchronousSocketChannelImpl", false, null);
             ASYNC_SET_REMOTE = MethodHandles.privateLookupIn(asyncImpl, lookup)
                     .findSetter(asyncImpl, "remoteAddress", InetSocketAddress.class)
                     .asType(MethodType.methodType(void.class, AsynchronousSocketChannel.class, InetSocketAddress.class));

@@ -139,6 +139,9 @@ class AgentDnsUdpTest {
                 "127.0.0.1");
         assertEquals("OK printer.lan/127.0.0.42", lan.stdout().trim(), lan.toString());
         assertEquals(0, asked(Socks5CommandType.RESOLVE, "printer.lan").size());
+        assertTrue(lan.stderr().contains("Allowed by bypass=: 1 lookups with the machine's resolver, which may have "
+                + "left the machine."), "the lookup the user allowed is counted at exit: " + lan);
+        assertTrue(local.stderr().isEmpty(), "localhost is answered by the agent, not counted: " + local);
         ForkedJvm.Result notBypassed = run("port=" + socks.port(), "get-by-name", "printer.lan", "127.0.0.1");
         assertEquals("OK printer.lan/" + RecordingSocks5Server.RESOLVED, notBypassed.stdout().trim(),
                 "a name outside the bypass goes to Tor even if the machine knows it: " + notBypassed);

@@ -54,9 +54,12 @@ public final class HardeningClients {
                 return;
             }
             case "link-local":
-                for (String target : List.of("fe80::1%lo", "fe80::1%1", "169.254.169.254")) {
+                // A zone by name needs an interface with a link-local address; lo is interface 1 in the namespace.
+                for (String target : List.of("fe80::1%1", "fe80::abcd", "169.254.169.254")) {
                     System.out.print("resolved " + target + ": ");
                     Clients.report(() -> connect(new InetSocketAddress(InetAddress.getByName(target), 80)));
+                }
+                for (String target : List.of("fe80::1%lo", "fe80::1%enx00163e5d6c01", "fe80::abcd", "169.254.169.254")) {
                     System.out.print("unresolved " + target + ": ");
                     Clients.report(() -> connect(InetSocketAddress.createUnresolved(target, 80)));
                 }

@@ -6,8 +6,12 @@ import java.nio.file.Path;
 
 /**
  * The other side of the syscall-trace test, run without the agent inside the same loopback-only network
- * namespace: a SOCKS5 server that maps every name to a web server, and a canary. Writes
- * {@code socksPort webPort canaryPort deadPort} to the file given, then serves until it is killed.
+ * namespace: a SOCKS5 server, a web server, a canary, a hostile FTP server (its passive replies point at the
+ * canary) and a TLS server. The SOCKS server, like Tor with MapAddress, sends {@code ftp*} names on port 21 to the
+ * FTP server's control port and on every other port, as well as {@link RecordingSocks5Server#FTP_ADDRESS}, to its
+ * own data port; {@code tls-*} names to the TLS server; everything else to the web server. Writes
+ * {@code socksPort webPort canaryPort deadPort ftpPort tlsPort} to the file given (the TLS server's key store is
+ * the second argument), then serves until it is killed.
  */
 public final class LeakHarness {
     private LeakHarness() {
@@ -15,15 +19,28 @@ public final class LeakHarness {
 
     public static void main(String[] args) throws Exception {
         TestWebServer web = new TestWebServer();
-        RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1", web.port()));
         CanaryListener canary = new CanaryListener();
+        FtpTestServer ftp = new FtpTestServer(canary.port(), RecordingSocks5Server.FTP_ADDRESS);
+        TlsTestServer tls = new TlsTestServer(Path.of(args[1]));
+        RecordingSocks5Server socks = new RecordingSocks5Server(q -> {
+            String host = q.dstAddr();
+            if (host.startsWith("ftp") || host.equals(RecordingSocks5Server.FTP_ADDRESS)) {
+                return new InetSocketAddress("127.0.0.1", q.dstPort() == 21 ? ftp.port() : ftp.dataPort());
+            }
+            return new InetSocketAddress("127.0.0.1", host.startsWith("tls-") ? tls.port() : web.port());
+        });
         Path ports = Path.of(args[0]);
         Path tmp = Path.of(args[0] + ".tmp");
-        Files.writeString(tmp, socks.port() + " " + web.port() + " " + canary.port() + " " + CanaryListener.deadPort() + "\n");
+        Files.writeString(tmp, socks.port() + " " + web.port() + " " + canary.port() + " " + CanaryListener.deadPort()
+                + " " + ftp.port() + " " + tls.port() + "\n");
         Files.move(tmp, ports);
         Path canaryCount = Path.of(args[0] + ".canary");
+        Path canaryTmp = Path.of(args[0] + ".canary.tmp");
         while (true) {
-            Files.writeString(canaryCount, Integer.toString(canary.accepted()));
+            // Written aside and moved into place, so that a reader never sees the file empty mid-write.
+            Files.writeString(canaryTmp, Integer.toString(canary.accepted()));
+            Files.move(canaryTmp, canaryCount, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Thread.sleep(100);
         }
     }

@@ -181,37 +181,52 @@ class LeakTraceTest {
      * without the agent, its ports read into {@code $socks $web $canary $dead}, and a baseline trace of a
      * JVM without the agent.
      */
-    private static String preamble(Path dir) throws Exception {
+    static String preamble(Path dir) throws Exception {
         Path ports = dir.resolve("ports");
         String java = ForkedJvm.java();
+        Path tls = dir.resolve("tls");
+        if (!Files.exists(tls.resolve(TlsTestServer.KEY_STORE))) {
+            Files.createDirectories(tls);
+            TlsTestServer.createKeyStore(tls, TLS_A, TLS_B);
+        }
         return String.join("\n",
                 "set -eu",
                 "ip link set lo up",
                 java + " -cp " + ForkedJvm.CLASSES + ":" + codecJar() + " " + LeakHarness.class.getName() + " " + ports
-                        + " &",
+                        + " " + tls.resolve(TlsTestServer.KEY_STORE) + " &",
                 "harness=$!",
                 "trap 'kill $harness' EXIT",
                 "for i in $(seq 1 300); do [ -f " + ports + " ] && break; kill -0 $harness; sleep 0.1; done",
-                "read socks web canary dead < " + ports,
+                "read socks web canary dead ftp tls < " + ports,
                 "strace -f -qq -e trace=" + TRACED + " -o " + dir + "/baseline.trace " + java + " -cp "
                         + ForkedJvm.CLASSES + " '" + AgentArgumentsForkedTest.Hello.class.getName() + "' > /dev/null",
                 "");
     }
 
-    /** A port the harness wrote: 0 the SOCKS server, 1 the web server, 2 the canary, 3 a dead port. */
-    private static int port(Path dir, int which) throws Exception {
+    /** The names the TLS server's certificate carries, which the SOCKS server sends to it. */
+    static final String TLS_A = "tls-a" + AgentRoutingTest.SUFFIX;
+    static final String TLS_B = "tls-b" + AgentRoutingTest.SUFFIX;
+
+    /**
+     * A port the harness wrote: 0 the SOCKS server, 1 the web server, 2 the canary, 3 a dead port, 4 the FTP
+     * server's control port, 5 the TLS server.
+     */
+    static int port(Path dir, int which) throws Exception {
         return Integer.parseInt(Files.readString(dir.resolve("ports")).trim().split(" ")[which]);
     }
 
-    /** Runs the script in a new network namespace that has only loopback. */
-    private static ForkedJvm.Result runInNamespace(Path dir, String script) throws Exception {
+    /**
+     * Runs the script in a new network namespace that has only loopback, and a UTS namespace of its own so that a
+     * script may give the machine a host name that its hosts file lacks.
+     */
+    static ForkedJvm.Result runInNamespace(Path dir, String script) throws Exception {
         Path file = dir.resolve("leak.sh");
         Files.writeString(file, script);
-        return ForkedJvm.exec(List.of("unshare", "-n", "bash", "-x", file.toString()), 600);
+        return ForkedJvm.exec(List.of("unshare", "-n", "-u", "bash", "-x", file.toString()), 600);
     }
 
     /** The line of one path in a {@code PATH: OK|EXC ...} listing, with its CAUSE lines. */
-    private static String block(String out, String path) {
+    static String block(String out, String path) {
         int at = out.startsWith(path + ": ") ? 0 : out.indexOf("\n" + path + ": ") + 1;
         if (at == 0 && !out.startsWith(path + ": ")) {
             return "(no " + path + ")";
@@ -227,7 +242,7 @@ class LeakTraceTest {
     }
 
     /** The SOCKS codec's classes, which the harness's SOCKS server uses. */
-    private static String codecJar() throws Exception {
+    static String codecJar() throws Exception {
         return Path.of(org.streamiso.socks.Socks5Codec.class.getProtectionDomain().getCodeSource().getLocation().toURI())
                 .toString();
     }
@@ -236,12 +251,12 @@ class LeakTraceTest {
         return Clients.PATHS.stream().filter(p -> !p.startsWith("virtual-thread") || ForkedJvm.feature() >= 21).count();
     }
 
-    private static String read(Path dir, String name) throws Exception {
+    static String read(Path dir, String name) throws Exception {
         Path f = dir.resolve(name);
         return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "(no " + name + ")";
     }
 
-    private static void requireTools() throws Exception {
+    static void requireTools() throws Exception {
         String missing = null;
         for (String tool : new String[] {"unshare", "strace", "ip"}) {
             ForkedJvm.Result r = ForkedJvm.exec(List.of("sh", "-c", "command -v " + tool), 10);

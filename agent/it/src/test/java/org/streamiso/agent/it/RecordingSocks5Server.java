@@ -34,6 +34,12 @@ import org.streamiso.socks.Socks5Reader;
 final class RecordingSocks5Server implements AutoCloseable {
     /** The answer to RESOLVE: a loopback address, so that connecting to it directly would be bypassed. */
     static final String RESOLVED = "127.0.0.7";
+    /**
+     * The answer for {@code ftp*} names: a public-looking address (TEST-NET-2), as Tor answers for a real server
+     * (it drops internal answers from exits, ClientDNSRejectInternalAddresses), so the FTP client checks a passive
+     * reply against it. Only ever connected through this server, by the tests inside a loopback-only namespace.
+     */
+    static final String FTP_ADDRESS = "198.51.100.21";
     private static final String PTR_PREFIX = "ptr-";
 
     /** The name this server gives an IPv4 address in a RESOLVE_PTR answer. */
@@ -130,7 +136,7 @@ final class RecordingSocks5Server implements AutoCloseable {
         if (name.startsWith("unknown")) {
             return Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE);
         }
-        String answer = name.startsWith(PTR_PREFIX) && name.endsWith(AgentRoutingTest.SUFFIX)
+        String answer = name.startsWith("ftp") ? FTP_ADDRESS : name.startsWith(PTR_PREFIX) && name.endsWith(AgentRoutingTest.SUFFIX)
                 ? name.substring(PTR_PREFIX.length(), name.length() - AgentRoutingTest.SUFFIX.length()).replace('-', '.')
                 : RESOLVED;
         return new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.IPV4, answer, 0);
