@@ -35,13 +35,14 @@ public final class IsolationCredentials {
 
     private final byte[] salt;
     /**
-     * The identity epoch of each renewed client key (its RFC 1929 username), and of {@link #NO_KEY} for clients that
-     * send no credentials; absent means 0.
+     * The identity epoch of each renewed client key ({@link ClientKey#key()}: the isolation-string password of a
+     * {@code <torS0X>0} client, the username of any other), and of {@link #NO_KEY} for clients that send no
+     * credentials; absent means 0.
      */
     private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
     /**
-     * Where the epochs map keeps the identity of clients that send no credentials: RFC 1929 usernames are 1-255
-     * bytes, so no username is empty.
+     * Where the epochs map keeps the identity of clients that send no credentials: RFC 1929 usernames and passwords
+     * are 1-255 bytes, so no key is empty.
      */
     private static final String NO_KEY = "";
 
@@ -64,8 +65,10 @@ public final class IsolationCredentials {
      * no earlier stream had, so Tor puts them on new circuits; streams already open keep their circuits, and every
      * other key keeps its credentials.
      *
-     * @param clientKey the client's RFC 1929 username, as it sends it, or null for the clients that send no
-     *                  credentials (one identity for all of them, on every listening port)
+     * @param clientKey the client's key, {@link ClientKey#key()}: the password of a {@code <torS0X>0} client (its
+     *                  isolation string), the username of any other, as it sends it; or null for the clients that
+     *                  send no credentials (one identity for all of them, on every listening port). A key renews
+     *                  every client that sends it, whichever way.
      * @return the key's new epoch (1 after the first renewal)
      */
     public long renew(String clientKey) {
@@ -82,8 +85,8 @@ public final class IsolationCredentials {
 
     private static String requireKey(String clientKey) {
         if (clientKey.isEmpty()) {
-            throw new IllegalArgumentException("clientKey: \"\" (expected: an RFC 1929 username, 1-255 bytes; null"
-                    + " for clients that send no credentials)");
+            throw new IllegalArgumentException("clientKey: \"\" (expected: a client's key, 1-255 bytes: the password"
+                    + " of a <torS0X>0 client, the username of any other; null for clients that send no credentials)");
         }
         return clientKey;
     }
@@ -91,8 +94,7 @@ public final class IsolationCredentials {
     /** The credentials to send to Tor for one stream, in its client key's current epoch (see below). */
     public Socks5PasswordAuthRequest upstream(ListenerConfig listener, InetAddress clientAddress,
             Socks5PasswordAuthRequest clientKey, Socks5CommandRequest request) {
-        return upstream(listener, clientAddress, clientKey, request,
-                epoch(clientKey == null ? null : clientKey.username()));
+        return upstream(listener, clientAddress, clientKey, request, epoch(ClientKey.of(clientKey).key()));
     }
 
     /**

@@ -60,13 +60,14 @@ public final class ProxyServer implements AutoCloseable {
         RelayStats stats = new RelayStats();
         Admission admission = new Admission(config.maxStreams(), stats, log);
         TorSocksPorts socksPorts = new TorSocksPorts(config.torSocksPorts(), log);
+        ClientAuthentication authentication = new ClientAuthentication(log);
         AtomicLong streamIds = new AtomicLong(1);
         List<SelectorLoop> loops = new ArrayList<>(config.selectorThreads());
         List<InetSocketAddress> bound;
         try {
             for (int i = 0; i < config.selectorThreads(); i++) {
-                loops.add(new SelectorLoop(config, credentials, observer, gate, stats, admission, log, socksPorts,
-                        streamIds));
+                loops.add(new SelectorLoop(config, credentials, observer, gate, stats, admission, authentication,
+                        log, socksPorts, streamIds));
             }
             bound = loops.get(0).bind();
         } catch (IOException | RuntimeException e) {

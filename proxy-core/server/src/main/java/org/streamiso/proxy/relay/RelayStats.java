@@ -36,14 +36,14 @@ public final class RelayStats {
      * The refusals of one client key from one client address.
      *
      * @param clientAddress  the client's address, or null when it had gone by the time of the refusal
-     * @param clientKey      its SOCKS username (in clear: the status model scrubs it), or null when it sent none
+     * @param clientKey      its key (in clear: the status model scrubs it), {@link ClientKey#NONE} when it sent none
      * @param refusedByTor   requests Tor answered with a failure reply
      * @param refusedByProxy requests proxy-core refused itself
      */
-    public record KeyRefusals(InetAddress clientAddress, String clientKey, long refusedByTor, long refusedByProxy) {
+    public record KeyRefusals(InetAddress clientAddress, ClientKey clientKey, long refusedByTor, long refusedByProxy) {
     }
 
-    private record KeyId(InetAddress clientAddress, String clientKey) {
+    private record KeyId(InetAddress clientAddress, ClientKey clientKey) {
     }
 
     private static final class Refusals {
@@ -54,7 +54,7 @@ public final class RelayStats {
     private final Map<KeyId, Refusals> refusalsByKey = new ConcurrentHashMap<>();
 
     /** Counts one refusal in the totals and, within {@link #MAX_KEYS_WITH_REFUSALS}, for its client key. */
-    void refused(InetAddress clientAddress, String clientKey, boolean byTor) {
+    void refused(InetAddress clientAddress, ClientKey clientKey, boolean byTor) {
         (byTor ? refusedByTor : refusedByProxy).increment();
         KeyId id = new KeyId(clientAddress, clientKey);
         Refusals refusals = refusalsByKey.get(id);

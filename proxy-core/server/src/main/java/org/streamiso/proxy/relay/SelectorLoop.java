@@ -48,6 +48,7 @@ final class SelectorLoop implements Runnable {
     final StreamGate gate;
     final RelayStats stats;
     final Admission admission;
+    final ClientAuthentication authentication;
     final Log log;
     final Safelog safelog;
 
@@ -83,14 +84,15 @@ final class SelectorLoop implements Runnable {
     }
 
     SelectorLoop(RelayConfig config, IsolationCredentials credentials, StreamObserver observer, StreamGate gate,
-            RelayStats stats, Admission admission, Log log, TorSocksPorts socksPorts, AtomicLong streamIds)
-            throws IOException {
+            RelayStats stats, Admission admission, ClientAuthentication authentication, Log log,
+            TorSocksPorts socksPorts, AtomicLong streamIds) throws IOException {
         this.config = config;
         this.credentials = credentials;
         this.observer = observer;
         this.gate = gate;
         this.stats = stats;
         this.admission = admission;
+        this.authentication = authentication;
         this.log = log;
         this.safelog = new Safelog(config.unsafeLogging());
         this.pool = new BufferPool(config.bufferSize(),

@@ -6,8 +6,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import org.streamiso.socks.Socks5;
 import org.streamiso.socks.Socks5AuthMethod;
@@ -82,7 +80,10 @@ final class Stream {
     private boolean clientFlushDue;
     private boolean torFlushDue;
 
+    /** The client's RFC 1929 credentials as it sent them (null: none), all of which go into Tor's credentials. */
     private Socks5PasswordAuthRequest clientKeyCredentials;
+    /** The client's key, for renewal, refusal counts and the status (see {@link ClientKey}). */
+    private ClientKey clientIsolationKey = ClientKey.NONE;
     private Socks5CommandRequest request;
     private Socks5PasswordAuthRequest torCredentials;
     private List<TorSocksPorts.SocksPort> candidates;
@@ -308,16 +309,15 @@ final class Stream {
     }
 
     private void authenticate(Socks5PasswordAuthRequest auth) {
-        if (listener.requiresPassword() && !MessageDigest.isEqual(
-                auth.password().getBytes(StandardCharsets.ISO_8859_1),
-                listener.password().getBytes(StandardCharsets.ISO_8859_1))) {
-            refused(auth.username(), false);
-            loop.log.warn("A client on " + SelectorLoop.hostPort(listener.address()) + " sent a wrong password; it"
-                    + " got RFC 1929 status 0x01 and was closed. Does the client use this port's password-file?");
+        ClientAuthentication.Decision decision = loop.authentication.authenticate(listener,
+                (InetSocketAddress) client.socket().getLocalSocketAddress(), auth);
+        if (!decision.accepted()) {
+            refused(decision.key(), false);
             closeAfter(AUTH_FAILED);
             return;
         }
         clientKeyCredentials = auth;
+        clientIsolationKey = decision.key();
         sendToClient(AUTH_OK);
         state = State.REQUEST;
     }
@@ -344,7 +344,7 @@ final class Stream {
             close(); // The client is already gone: nobody to relay for.
             return;
         }
-        epoch = loop.credentials.epoch(clientKeyCredentials == null ? null : clientKeyCredentials.username());
+        epoch = loop.credentials.epoch(clientIsolationKey.key());
         torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
                 request, epoch);
         candidates = loop.socksPorts.order();
@@ -862,13 +862,13 @@ final class Stream {
         loop.removed(this);
     }
 
-    /** The client's SOCKS username, or null while it sent none. */
-    private String clientKey() {
-        return clientKeyCredentials == null ? null : clientKeyCredentials.username();
+    /** The client's key: {@link ClientKey#NONE} while it sent no credentials. */
+    private ClientKey clientKey() {
+        return clientIsolationKey;
     }
 
     /** Counts a refusal in the totals and for the client's key. */
-    private void refused(String clientKey, boolean byTor) {
+    private void refused(ClientKey clientKey, boolean byTor) {
         InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
         loop.stats.refused(clientAddress == null ? null : clientAddress.getAddress(), clientKey, byTor);
     }
@@ -878,7 +878,7 @@ final class Stream {
         InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
         return new StreamStatus(id, listener.address(), listener.isolation(),
                 clientAddress == null ? null : clientAddress.getAddress(),
-                clientKeyCredentials == null ? null : clientKeyCredentials.username(), epoch,
+                clientIsolationKey, epoch,
                 request == null ? null : commandName(request), request == null ? null : request.dstAddr(),
                 request == null ? 0 : request.dstPort(), stateName(), openedAtMillis, bytesFromClient, bytesToClient,
                 socksPort == null || tor == null ? null : socksPort.address, torLocalAddress);

@@ -15,6 +15,7 @@ import java.util.Objects;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.ClientKey;
 import org.streamiso.proxy.relay.IsolationCredentials;
 import org.streamiso.proxy.relay.ProxyServer;
 import org.streamiso.proxy.relay.RelaySnapshot;
@@ -63,8 +64,8 @@ public final class StatusCollector {
             circuits.add(new Status.Circuit(view.circuitId(), exit, view.streams(), view.isolationKeys().size()));
         }
 
-        // Client address -> client key (null: none) -> streams, in the order the streams were accepted.
-        Map<InetAddress, Map<String, List<Status.StreamEntry>>> grouped = new LinkedHashMap<>();
+        // Client address -> client key -> streams, in the order the streams were accepted.
+        Map<InetAddress, Map<ClientKey, List<Status.StreamEntry>>> grouped = new LinkedHashMap<>();
         for (StreamStatus s : snapshot.streams()) {
             String circuit = s.sourceAddr() == null ? null
                     : circuitBySource.get(CircuitAudit.sourceAddrOf(s.sourceAddr()));
@@ -79,23 +80,21 @@ public final class StatusCollector {
         }
         // Keys refused since start show too, after those with open streams, even when none of their streams is open.
         RelayStats stats = server.stats();
-        Map<InetAddress, Map<String, RelayStats.KeyRefusals>> refusals = new HashMap<>();
+        Map<InetAddress, Map<ClientKey, RelayStats.KeyRefusals>> refusals = new HashMap<>();
         for (RelayStats.KeyRefusals r : stats.refusalsByKey()) {
             refusals.computeIfAbsent(r.clientAddress(), a -> new HashMap<>()).put(r.clientKey(), r);
             grouped.computeIfAbsent(r.clientAddress(), a -> new LinkedHashMap<>())
                     .computeIfAbsent(r.clientKey(), k -> new ArrayList<>());
         }
         List<Status.Client> clients = new ArrayList<>(grouped.size());
-        for (Map.Entry<InetAddress, Map<String, List<Status.StreamEntry>>> client : grouped.entrySet()) {
+        for (Map.Entry<InetAddress, Map<ClientKey, List<Status.StreamEntry>>> client : grouped.entrySet()) {
             List<Status.Key> keys = new ArrayList<>(client.getValue().size());
-            // A HashMap, since the key of clients without credentials is null (Map.of() refuses null lookups).
-            Map<String, RelayStats.KeyRefusals> clientRefusals = refusals.getOrDefault(client.getKey(),
-                    new HashMap<>());
-            for (Map.Entry<String, List<Status.StreamEntry>> key : client.getValue().entrySet()) {
-                String clientKey = key.getKey();
+            Map<ClientKey, RelayStats.KeyRefusals> clientRefusals = refusals.getOrDefault(client.getKey(), Map.of());
+            for (Map.Entry<ClientKey, List<Status.StreamEntry>> key : client.getValue().entrySet()) {
+                ClientKey clientKey = key.getKey();
                 RelayStats.KeyRefusals r = clientRefusals.get(clientKey);
-                keys.add(new Status.Key(clientKey == null ? null : safelog.key(clientKey),
-                        credentials.epoch(clientKey), key.getValue(), r == null ? 0 : r.refusedByTor(),
+                keys.add(new Status.Key(clientKey.key() == null ? null : safelog.key(clientKey.key()),
+                        credentials.epoch(clientKey.key()), key.getValue(), r == null ? 0 : r.refusedByTor(),
                         r == null ? 0 : r.refusedByProxy()));
             }
             clients.add(new Status.Client(safelog.clientAddress(client.getKey()), keys));

@@ -130,8 +130,8 @@ class IsolationCredentialsTest {
     @Test
     void anEmptyUsernameIsNotTheIdentityOfClientsWithoutCredentials() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> credentials.renew(""));
-        assertEquals("clientKey: \"\" (expected: an RFC 1929 username, 1-255 bytes; null for clients that send no"
-                + " credentials)", e.getMessage());
+        assertEquals("clientKey: \"\" (expected: a client's key, 1-255 bytes: the password of a <torS0X>0 client,"
+                + " the username of any other; null for clients that send no credentials)", e.getMessage());
         assertEquals(0, credentials.epoch(null));
     }
 

@@ -39,6 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.testing.FakeTorSocksPort;
 import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
@@ -316,6 +317,67 @@ class ProxyServerTest {
     }
 
     @Test
+    void anAgentStyleClientIsKeyedByItsIsolationStringAndItsPasswordNeverReachesTor() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        Socks5PasswordAuthRequest agentA = agent("shop", "thread", "a");
+        Socks5PasswordAuthRequest agentB = agent("shop", "thread", "b");
+        for (Socks5PasswordAuthRequest key : List.of(agentA, agentB, agentA)) {
+            SocksClient.connect(proxy(server), key, connect("web.example", 80)).close();
+        }
+        List<Socks5PasswordAuthRequest> upstream = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            upstream.add(tor.nextRecorded().credentials());
+        }
+        assertNotEquals(upstream.get(0), upstream.get(1), "two isolation strings, one set of credentials");
+        assertEquals(upstream.get(0), upstream.get(2), "one isolation string, two sets of credentials");
+        for (Socks5PasswordAuthRequest credentials : upstream) {
+            assertEquals(IsolationCredentials.USERNAME, credentials.username());
+            assertFalse(credentials.password().contains("a".repeat(32)) || credentials.password().contains(
+                    "b".repeat(32)), "the client's digest reached Tor: " + credentials.password());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("otherProposal351Usernames")
+    void refusesEveryOtherProposal351UsernameAsTor049DoesCountsItAndLogsOnce(String username) throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        Socks5PasswordAuthRequest credentials = new Socks5PasswordAuthRequest(username, "si1:shop:thread:"
+                + "a".repeat(32));
+        assertEquals(0x01, authenticationStatusThenEof(proxy(server), credentials));
+        assertEquals(0x01, authenticationStatusThenEof(proxy(server), credentials));
+        assertEquals(0, tor.acceptedConnections(), "a refused client reached Tor's SocksPort");
+        awaitTrue(() -> server.stats().refusedByProxy() == 2, "refusedByProxy: " + server.stats().refusedByProxy());
+        RelayStats.KeyRefusals refusals = server.stats().refusalsByKey().get(0);
+        assertEquals(new ClientKey(username, ClientKey.UNKNOWN_APP, ClientKey.UNSUPPORTED_KIND),
+                refusals.clientKey());
+        assertEquals(2, refusals.refusedByProxy());
+        String warning = "WARN  A client on " + SelectorLoop.hostPort(proxy(server)) + " sent a SOCKS username of"
+                + " another Tor proposal-351 format (it starts with <torS0X> but is not exactly <torS0X>0); it got"
+                + " RFC 1929 status 0x01 and was closed, as tor 0.4.9 closes it, and nothing was sent to Tor. Likely"
+                + " cause: the client speaks another proposal-351 format (<torS0X>1 names an Arti RPC object). Have"
+                + " it send username <torS0X>0 with its isolation string as the password, as the streamiso agent"
+                + " does, or a username that does not start with <torS0X>. (Logged once; later ones are counted as"
+                + " refusedByProxy in the status.)";
+        awaitLog("DEBUG A client on");
+        assertEquals(1, occurrences(logText(), warning), logText());
+        assertFalse(logText().contains("rpc-object-id"), "the username is a key, and keys are scrubbed");
+    }
+
+    static List<String> otherProposal351Usernames() {
+        return List.of("<torS0X>1", "<torS0X>1rpc-object-id", "<torS0X>", "<torS0X>00", "<torS0X>0 ");
+    }
+
+    @Test
+    void aPlainUsernameStartingLikeTheContractIsALegacyKey() throws Exception {
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        SocksClient.connect(proxy(server), new Socks5PasswordAuthRequest("<torS0x>1", "p"), connect("a.example", 80))
+                .close();
+        assertEquals(IsolationCredentials.USERNAME, tor.nextRecorded().credentials().username());
+        assertEquals(ClientKey.legacy("<torS0x>1"), ClientKey.of(new Socks5PasswordAuthRequest("<torS0x>1", "p")),
+                "the prefix is case-sensitive, as in tor");
+    }
+
+    @Test
     void destAddrPortPolicyGivesEachDestinationItsOwnCredentials() throws Exception {
         ProxyServer server = start(config(IsolationPolicy.DEST_ADDR_PORT, tor.address()));
         SocksClient.connect(proxy(server), ALICE, connect("a.example", 80)).close();
@@ -528,6 +590,28 @@ class ProxyServerTest {
     }
 
     @Test
+    void aPortWithAPasswordRefusesAgentStyleClientsWhosePasswordCannotBeBothAndLogsOnce() throws Exception {
+        RelayConfig config = RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT, IsolationPolicy.CLIENT,
+                "s3cret")), List.of(tor.address()));
+        ProxyServer server = start(config);
+        assertEquals(0x01, authenticationStatusThenEof(proxy(server), agent("shop", "thread", "a")));
+        assertEquals(0x01, authenticationStatusThenEof(proxy(server),
+                new Socks5PasswordAuthRequest(IsolationString.USERNAME, "s3cret")));
+        assertEquals(0, tor.acceptedConnections());
+        awaitTrue(() -> server.stats().refusedByProxy() == 2, "refusedByProxy: " + server.stats().refusedByProxy());
+        assertEquals(ClientKey.legacy(IsolationString.USERNAME), server.stats().refusalsByKey().get(0).clientKey(),
+                "the password of a password-file port must not become a key in the status");
+        awaitLog("DEBUG A client on");
+        assertEquals(1, occurrences(logText(), "WARN  A client on " + SelectorLoop.hostPort(proxy(server))
+                + " sent username <torS0X>0 (Tor proposal 351: its password is its isolation string), but this port"
+                + " has a password-file, so the password must be the port's and the username is the isolation key; it"
+                + " got RFC 1929 status 0x01 and was closed, and nothing was sent to Tor. Likely cause: a streamiso"
+                + " agent pointed at a port with password-file. Point it at a loopback --listen without"
+                + " password-file. (Logged once; later ones are counted as refusedByProxy in the status.)"),
+                logText());
+    }
+
+    @Test
     void closesClientsBeyondMaxStreams() throws Exception {
         ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()).withMaxStreams(1));
         try (Socket first = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80))) {
@@ -640,6 +724,39 @@ class ProxyServerTest {
                 throw new AssertionError(failure);
             }
             Thread.onSpinWait();
+        }
+    }
+
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The credentials a streamiso agent sends: {@code <torS0X>0} and an isolation string of 32 {@code hex}. */
+    private static Socks5PasswordAuthRequest agent(String app, String kind, String hex) {
+        return new IsolationString(app, kind, hex.repeat(32)).credentials();
+    }
+
+    /**
+     * Greets with username/password, sends {@code credentials}, and returns the RFC 1929 status after checking that
+     * the proxy closes the connection right after it.
+     */
+    private static int authenticationStatusThenEof(InetSocketAddress proxy, Socks5PasswordAuthRequest credentials)
+            throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(proxy, SocksClient.TIMEOUT_MILLIS);
+            socket.setSoTimeout(SocksClient.TIMEOUT_MILLIS);
+            InputStream in = socket.getInputStream();
+            socket.getOutputStream().write(bytes(5, 1, 2));
+            assertArrayEquals(bytes(5, 2), in.readNBytes(2));
+            socket.getOutputStream().write(Socks5Codec.encode(credentials));
+            byte[] status = in.readNBytes(2);
+            assertEquals(1, status[0], "RFC 1929 version");
+            assertEquals(-1, in.read(), "the proxy did not close the connection after refusing the credentials");
+            return status[1] & 0xFF;
         }
     }
 
