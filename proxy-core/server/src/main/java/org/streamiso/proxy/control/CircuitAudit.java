@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.proxy.relay.StreamObserver;
+import org.streamiso.socks.IsolationString;
 
 /**
  * The isolation audit: maps every relayed stream to the circuit Tor put it on, from the ControlPort's STREAM events,
@@ -203,7 +204,7 @@ public final class CircuitAudit implements StreamObserver {
             long count = violationCount.incrementAndGet();
             StringBuilder keys = new StringBuilder();
             for (String k : violatingKeys) {
-                keys.append(keys.length() == 0 ? "" : ", ").append(safelog.key(shortKey(k)));
+                keys.append(keys.length() == 0 ? "" : ", ").append(printable(k));
             }
             log.error("ISOLATION VIOLATED: Tor circuit " + circuitId + " carries streams of " + violatingKeys.size()
                     + " different isolation keys (" + keys + "); streams that must never share a circuit did. The"
@@ -215,8 +216,17 @@ public final class CircuitAudit implements StreamObserver {
         }
     }
 
-    private static String shortKey(String key) {
-        return key.length() > 16 ? key.substring(0, 16) : key;
+    /**
+     * An isolation key for the log: an isolation string's app and kind in clear (the contract puts them there) and
+     * its digest {@code [scrubbed]} unless unsafe logging is on; any other key {@code [scrubbed]}, or its first 16
+     * characters.
+     */
+    private String printable(String key) {
+        IsolationString string = IsolationString.parse(key);
+        if (string != null) {
+            return safelog.isUnsafe() ? string.password() : string.toString();
+        }
+        return safelog.key(key.length() > 16 ? key.substring(0, 16) : key);
     }
 
     // ---- status ----------------------------------------------------------------------------------------------

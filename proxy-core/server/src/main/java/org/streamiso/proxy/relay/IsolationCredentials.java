@@ -6,10 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
@@ -18,20 +21,38 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  * Maps a stream to the SOCKS username/password that proxy-core sends to Tor: the isolation key Tor sees. Two streams
  * get the same credentials exactly when they may share a circuit.
  *
- * <p>The credentials combine, in an unambiguous length-prefixed encoding hashed with SHA-256 under a random
- * per-process salt: the listening port and its policy, the client's address (as Tor's IsolateClientAddr), the
- * client's own key (its RFC 1929 username and password, or none), and, as the port's policy says, the destination
- * address and port. The hash keeps every input within RFC 1929's 255 bytes and out of Tor's logs; the salt keeps
- * keys of one run unlinkable to those of another. Tor isolates on the pair (IsolateSOCKSAuth, on by default).
+ * <p>proxy-core speaks the credential contract ({@link IsolationString}) to Tor as well: the username is
+ * {@value IsolationString#USERNAME} and the password is {@code si1:<app>:<kind>:<digest>}, where
+ * <ul>
+ * <li>{@code app} is the client's ({@link ClientKey#app()}: the app of its isolation string, {@code legacy} for a
+ *     plain SOCKS username, {@code no-key} without credentials, {@code unknown} for a {@code <torS0X>0} password that
+ *     is no isolation string);</li>
+ * <li>{@code kind} is the client's kind ({@link ClientKey#kind()}) followed by what the port's policy adds,
+ *     {@code dest-addr} and/or {@code dest-port}, unless the client's kind names it already, e.g.
+ *     {@code thread+dest-addr}; when that is longer than {@value IsolationString#MAX_KIND} characters, the client's
+ *     names are dropped from the end until it fits (the port's are always kept);</li>
+ * <li>{@code digest} is the first 128 bits, in hex, of a SHA-256 under a random per-process salt over an
+ *     unambiguous length-prefixed encoding of every input: the listening port and its policy, the client's address
+ *     (as Tor's IsolateClientAddr), the client's RFC 1929 username and password as it sent them (or none), the key's
+ *     identity epoch once renewed, and, as the port's policy says, the destination address and port.</li>
+ * </ul>
+ * App and kind are functions of those inputs too, so two streams get equal credentials exactly when all their inputs
+ * are equal, as before the contract. The client's own password reaches Tor only inside the digest: the hash keeps
+ * every input within RFC 1929's 255 bytes (the password is at most 166) and out of Tor's logs and ControlPort; the
+ * salt keeps keys of one run unlinkable to those of another. Tor isolates on the pair (IsolateSOCKSAuth, on by
+ * default).
  *
  * @see <a href="https://spec.torproject.org/socks-extensions.html">Tor's SOCKS extensions: stream isolation</a>
+ * @see <a href="https://spec.torproject.org/proposals/351-socks-auth-extensions.html">Tor proposal 351</a>
  */
 public final class IsolationCredentials {
-    /** The username of every upstream stream; the password carries the key. */
-    public static final String USERNAME = "streamiso";
+    /** The username of every upstream stream, {@value IsolationString#USERNAME}; the password carries the key. */
+    public static final String USERNAME = IsolationString.USERNAME;
 
     private static final byte[] DOMAIN_SEPARATOR = "streamiso isolation v1".getBytes(StandardCharsets.US_ASCII);
     private static final int SALT_BYTES = 32;
+    /** The digest's bytes: {@value IsolationString#DIGEST_CHARS} hex characters. */
+    private static final int DIGEST_BYTES = IsolationString.DIGEST_CHARS / 2;
 
     private final byte[] salt;
     /**
@@ -148,8 +169,42 @@ public final class IsolationCredentials {
             fields.add("dest-port");
             fields.add(Integer.toString(request.dstPort()));
         }
-        String password = HexFormat.of().formatHex(sha256.digest(fields.toByteArray()));
-        return new Socks5PasswordAuthRequest(USERNAME, password);
+        String digest = HexFormat.of().formatHex(sha256.digest(fields.toByteArray()), 0, DIGEST_BYTES);
+        ClientKey key = ClientKey.of(clientKey);
+        return new IsolationString(IsolationString.appName(key.app()), kind(key.kind(), listener.isolation()), digest)
+                .credentials();
+    }
+
+    /**
+     * The kind sent to Tor: the client's kind, then the policy's names that it lacks; cut to
+     * {@value IsolationString#MAX_KIND} characters by dropping the client's names from the end.
+     */
+    static String kind(String clientKind, IsolationPolicy policy) {
+        List<String> client = new ArrayList<>();
+        for (String name : clientKind.split("\\+")) {
+            if (!name.isEmpty()) {
+                client.add(name);
+            }
+        }
+        List<String> added = new ArrayList<>(2);
+        if (policy.isolatesDestAddr() && !client.contains(IsolationPolicy.DEST_ADDR.optionName())) {
+            added.add(IsolationPolicy.DEST_ADDR.optionName());
+        }
+        if (policy.isolatesDestPort() && !client.contains(IsolationPolicy.DEST_PORT.optionName())) {
+            added.add(IsolationPolicy.DEST_PORT.optionName());
+        }
+        String kind = join(client, added);
+        while (kind.length() > IsolationString.MAX_KIND) {
+            client.remove(client.size() - 1);
+            kind = join(client, added);
+        }
+        return kind.isEmpty() ? ClientKey.OPAQUE_KIND : kind;
+    }
+
+    private static String join(List<String> first, List<String> then) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(then);
+        return String.join("+", all);
     }
 
     /** Length-prefixed fields: no two different field lists encode to the same bytes. */

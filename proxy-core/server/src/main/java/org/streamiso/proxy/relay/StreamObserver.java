@@ -25,7 +25,8 @@ public interface StreamObserver {
      *
      * @param socksPort    the Tor SocksPort
      * @param localAddress the connection's local address: Tor's SOURCE_ADDR
-     * @param isolationKey an opaque identity of the credentials this stream sends to Tor
+     * @param isolationKey the password this stream sends to Tor, an isolation string (see
+     *                     {@link IsolationCredentials}): equal exactly when the credentials are
      */
     void upstreamOpened(InetSocketAddress socksPort, InetSocketAddress localAddress, String isolationKey);
 

@@ -53,6 +53,20 @@ class CircuitAuditTest {
     }
 
     @Test
+    void aViolationNamesTheAppAndKindOfIsolationStringsAndScrubsTheirDigests() {
+        String shop = "si1:shop:thread+dest-addr:" + "0123456789abcdef".repeat(2);
+        String mail = "si1:mail:app:" + "fedcba9876543210".repeat(2);
+        audit.upstreamOpened(SOCKS, local(50001), shop);
+        audit.upstreamOpened(SOCKS, local(50002), mail);
+        stream("1", 50001, "10");
+        stream("2", 50002, "10");
+        String log = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("si1:shop:thread+dest-addr:[scrubbed]") && log.contains("si1:mail:app:[scrubbed]"),
+                log);
+        assertFalse(log.contains("0123456789abcdef") || log.contains("fedcba9876543210"), log);
+    }
+
+    @Test
     void aCircuitCarryingTwoKeysIsAViolationLoggedLoudlyAndScrubbed() {
         audit.upstreamOpened(SOCKS, local(50001), "key-a-0123456789abcdef");
         audit.upstreamOpened(SOCKS, local(50002), "key-b-0123456789abcdef");

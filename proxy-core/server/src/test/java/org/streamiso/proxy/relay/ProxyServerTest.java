@@ -334,6 +334,9 @@ class ProxyServerTest {
             assertEquals(IsolationCredentials.USERNAME, credentials.username());
             assertFalse(credentials.password().contains("a".repeat(32)) || credentials.password().contains(
                     "b".repeat(32)), "the client's digest reached Tor: " + credentials.password());
+            IsolationString sent = IsolationString.parse(credentials.password());
+            assertEquals("shop", sent.app(), credentials.password());
+            assertEquals("thread", sent.kind(), "the client's kind, on a port whose policy adds nothing");
         }
     }
 
