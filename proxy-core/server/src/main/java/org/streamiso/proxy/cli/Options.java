@@ -393,7 +393,8 @@ public final class Options {
 
                 Commands, for a proxy-core running with --status IP:PORT:
                   status --status IP:PORT
-                      Print clients and keys, their streams, circuits and exits, bytes, refusals and the audit.
+                      Print client keys by app and isolation kind with their circuits and exits, then clients and
+                      keys with their streams, bytes, refusals and the audit.
                   renew --status IP:PORT --key USERNAME
                       A new identity for one client key (its SOCKS username): its new streams get new circuits;
                       its open streams and every other key keep theirs.

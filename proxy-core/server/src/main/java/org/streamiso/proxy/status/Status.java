@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * What proxy-core is doing at one moment, as the status endpoint and the {@code status} command show it: clients
- * and their isolation keys, each key's streams with their circuits and exits, the circuits, bytes, refusals and
- * the isolation audit.
+ * and their isolation keys, each key's streams with their circuits and exits; the same keys grouped by application
+ * and isolation kind, each with its circuits and their exits; the circuits, bytes, refusals and the isolation audit.
  *
  * <p>Already scrubbed: destinations and keys are {@code [scrubbed]} unless proxy-core runs with
  * {@code --unsafe-logging}; passwords never appear.
@@ -17,14 +17,17 @@ import java.util.List;
  * @param audit         the ControlPort and the isolation audit
  * @param clients       open client streams and refusals, by client address, then by key
  * @param circuits      the circuits that carry (or carried) streams of ours and are not closed
+ * @param apps          the keys of {@code clients} by application, then isolation kind (both sorted by name), each
+ *                      with the circuits of its open streams
  */
 public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<SocksPort> torSocksPorts, Audit audit,
-        List<Client> clients, List<Circuit> circuits) {
+        List<Client> clients, List<Circuit> circuits, List<App> apps) {
 
     public Status {
         torSocksPorts = List.copyOf(torSocksPorts);
         clients = List.copyOf(clients);
         circuits = List.copyOf(circuits);
+        apps = List.copyOf(apps);
     }
 
     /**
@@ -68,13 +71,21 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
     /**
      * One client key, its streams and its refusals. A key shows while it has open streams or was ever refused.
      *
-     * @param key            the client's SOCKS username, {@code [scrubbed]}, or null when the client sent none
+     * @param key            the client's key ({@code org.streamiso.proxy.relay.ClientKey}: the isolation-string
+     *                       password of a {@code <torS0X>0} client, the SOCKS username of any other),
+     *                       {@code [scrubbed]}, or null when the client sent none
+     * @param app            the application it belongs to: the isolation string's, {@code legacy} for a username,
+     *                       {@code no-key}, or {@code unknown}; in clear
+     * @param kind           its isolation kind: the isolation string's, {@code socks-auth} for a username,
+     *                       {@code none}, {@code opaque} or {@code unsupported-format}; in clear
      * @param epoch          the key's identity epoch now: renewals so far
      * @param streams        its open streams
      * @param refusedByTor   its requests Tor answered with a failure reply, since start
-     * @param refusedByProxy its requests proxy-core refused itself (Tor not ready, no SocksPort, wrong password)
+     * @param refusedByProxy its requests proxy-core refused itself (Tor not ready, no SocksPort, wrong password,
+     *                       another proposal-351 format)
      */
-    public record Key(String key, long epoch, List<StreamEntry> streams, long refusedByTor, long refusedByProxy) {
+    public record Key(String key, String app, String kind, long epoch, List<StreamEntry> streams, long refusedByTor,
+            long refusedByProxy) {
         public Key {
             streams = List.copyOf(streams);
         }
@@ -115,5 +126,48 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
         public boolean violated() {
             return isolationKeys > 1;
         }
+    }
+
+    /** One application and its isolation kinds. */
+    public record App(String app, List<Kind> kinds) {
+        public App {
+            kinds = List.copyOf(kinds);
+        }
+    }
+
+    /** One isolation kind of an application and its keys, in the order of {@code clients}. */
+    public record Kind(String kind, List<AppKey> keys) {
+        public Kind {
+            keys = List.copyOf(keys);
+        }
+    }
+
+    /**
+     * One key of an application and kind, with the circuits its open streams are on.
+     *
+     * @param key            as in {@link Key}: {@code [scrubbed]} unless unsafe logging, null for no credentials
+     * @param client         the client address, as in {@link Client}
+     * @param epoch          the key's identity epoch now
+     * @param openStreams    its open streams, on a known circuit or not
+     * @param refusedByTor   as in {@link Key}
+     * @param refusedByProxy as in {@link Key}
+     * @param circuits       the circuits of its open streams, in the order first seen; streams whose circuit is
+     *                       not known (yet) are counted in {@code openStreams} only
+     */
+    public record AppKey(String key, String client, long epoch, int openStreams, long refusedByTor,
+            long refusedByProxy, List<KeyCircuit> circuits) {
+        public AppKey {
+            circuits = List.copyOf(circuits);
+        }
+    }
+
+    /**
+     * One circuit of a key.
+     *
+     * @param id      Tor's CircuitID
+     * @param exit    its exit relay, or null while unknown
+     * @param streams the key's open streams on it
+     */
+    public record KeyCircuit(String id, String exit, int streams) {
     }
 }

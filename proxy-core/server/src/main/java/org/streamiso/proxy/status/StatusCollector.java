@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.Safelog;
@@ -25,6 +26,7 @@ import org.streamiso.proxy.relay.StreamStatus;
 /**
  * Builds a {@link Status} from the relay (its streams, taken on the selector thread), the circuit audit and the
  * ControlPort monitor, and scrubs it: destinations and keys become {@code [scrubbed]} unless unsafe logging is on.
+ * Apps and kinds are in the clear in the credential contract, so they are shown as they are.
  */
 public final class StatusCollector {
     /** How long the selector thread may take to list its streams. */
@@ -87,17 +89,35 @@ public final class StatusCollector {
                     .computeIfAbsent(r.clientKey(), k -> new ArrayList<>());
         }
         List<Status.Client> clients = new ArrayList<>(grouped.size());
+        // App -> kind -> keys, sorted by app and kind; keys in the order of the clients list.
+        Map<String, Map<String, List<Status.AppKey>>> apps = new TreeMap<>();
         for (Map.Entry<InetAddress, Map<ClientKey, List<Status.StreamEntry>>> client : grouped.entrySet()) {
             List<Status.Key> keys = new ArrayList<>(client.getValue().size());
             Map<ClientKey, RelayStats.KeyRefusals> clientRefusals = refusals.getOrDefault(client.getKey(), Map.of());
+            String clientAddress = safelog.clientAddress(client.getKey());
             for (Map.Entry<ClientKey, List<Status.StreamEntry>> key : client.getValue().entrySet()) {
                 ClientKey clientKey = key.getKey();
                 RelayStats.KeyRefusals r = clientRefusals.get(clientKey);
-                keys.add(new Status.Key(clientKey.key() == null ? null : safelog.key(clientKey.key()),
-                        credentials.epoch(clientKey.key()), key.getValue(), r == null ? 0 : r.refusedByTor(),
-                        r == null ? 0 : r.refusedByProxy()));
+                String shownKey = clientKey.key() == null ? null : safelog.key(clientKey.key());
+                long epoch = credentials.epoch(clientKey.key());
+                long refusedByTor = r == null ? 0 : r.refusedByTor();
+                long refusedByProxy = r == null ? 0 : r.refusedByProxy();
+                keys.add(new Status.Key(shownKey, clientKey.app(), clientKey.kind(), epoch, key.getValue(),
+                        refusedByTor, refusedByProxy));
+                apps.computeIfAbsent(clientKey.app(), a -> new TreeMap<>())
+                        .computeIfAbsent(clientKey.kind(), k -> new ArrayList<>())
+                        .add(new Status.AppKey(shownKey, clientAddress, epoch, key.getValue().size(), refusedByTor,
+                                refusedByProxy, circuitsOf(key.getValue())));
             }
-            clients.add(new Status.Client(safelog.clientAddress(client.getKey()), keys));
+            clients.add(new Status.Client(clientAddress, keys));
+        }
+        List<Status.App> appList = new ArrayList<>(apps.size());
+        for (Map.Entry<String, Map<String, List<Status.AppKey>>> app : apps.entrySet()) {
+            List<Status.Kind> kinds = new ArrayList<>(app.getValue().size());
+            for (Map.Entry<String, List<Status.AppKey>> kind : app.getValue().entrySet()) {
+                kinds.add(new Status.Kind(kind.getKey(), kind.getValue()));
+            }
+            appList.add(new Status.App(app.getKey(), kinds));
         }
 
         List<Status.SocksPort> socksPorts = new ArrayList<>();
@@ -120,7 +140,26 @@ public final class StatusCollector {
                 stats.upstreamFailures(), stats.bytesFromClients(), stats.bytesToClients(), stats.evictedInHandshake(),
                 stats.refusedAtMaxStreams());
         return new Status(Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MILLIS).toString(), safelog.isUnsafe(),
-                totals, socksPorts, auditStatus, clients, circuits);
+                totals, socksPorts, auditStatus, clients, circuits, appList);
+    }
+
+    /** The circuits of a key's open streams, in the order first seen, with the key's streams on each. */
+    private static List<Status.KeyCircuit> circuitsOf(List<Status.StreamEntry> streams) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<String, String> exits = new HashMap<>();
+        for (Status.StreamEntry stream : streams) {
+            if (stream.circuit() != null) {
+                counts.merge(stream.circuit(), 1, Integer::sum);
+                if (stream.exit() != null) {
+                    exits.put(stream.circuit(), stream.exit());
+                }
+            }
+        }
+        List<Status.KeyCircuit> out = new ArrayList<>(counts.size());
+        for (Map.Entry<String, Integer> c : counts.entrySet()) {
+            out.add(new Status.KeyCircuit(c.getKey(), exits.get(c.getKey()), c.getValue()));
+        }
+        return out;
     }
 
     static String hostPort(InetSocketAddress address) {

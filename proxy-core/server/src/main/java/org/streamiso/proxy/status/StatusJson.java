@@ -12,10 +12,13 @@ import org.streamiso.proxy.internal.JsonWriter;
  *      "refusedAtMaxStreams":0},
  *  "torSocksPorts":[{"address":"127.0.0.1:9050","up":true}],
  *  "audit":{"on":true,"connected":true,"bootstrap":100,"violations":0,"violatedCircuits":[]},
- *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","epoch":0,"refusedByTor":0,"refusedByProxy":0,
- *      "streams":[{"id":1,...,
+ *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","app":"shop","kind":"thread","epoch":0,
+ *      "refusedByTor":0,"refusedByProxy":0,"streams":[{"id":1,...,
  *      "destination":"[scrubbed]","state":"relaying",...,"circuit":"18","exit":"$5A0C...~exit1"}]}]}],
- *  "circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1,"isolationKeys":1,"violated":false}]}
+ *  "circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1,"isolationKeys":1,"violated":false}],
+ *  "apps":[{"app":"shop","kinds":[{"kind":"thread","keys":[{"key":"[scrubbed]","client":"127.0.0.1","epoch":0,
+ *      "openStreams":1,"refusedByTor":0,"refusedByProxy":0,
+ *      "circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1}]}]}]}]}
  * }</pre>
  */
 public final class StatusJson {
@@ -62,7 +65,8 @@ public final class StatusJson {
         for (Status.Client client : status.clients()) {
             json.beginObject().name("address").value(client.address()).name("keys").beginArray();
             for (Status.Key key : client.keys()) {
-                json.beginObject().name("key").value(key.key()).name("epoch").value(key.epoch())
+                json.beginObject().name("key").value(key.key()).name("app").value(key.app())
+                        .name("kind").value(key.kind()).name("epoch").value(key.epoch())
                         .name("refusedByTor").value(key.refusedByTor())
                         .name("refusedByProxy").value(key.refusedByProxy())
                         .name("streams").beginArray();
@@ -92,6 +96,31 @@ public final class StatusJson {
         for (Status.Circuit c : status.circuits()) {
             json.beginObject().name("id").value(c.id()).name("exit").value(c.exit()).name("streams").value(c.streams())
                     .name("isolationKeys").value(c.isolationKeys()).name("violated").value(c.violated()).endObject();
+        }
+        json.endArray();
+        json.name("apps").beginArray();
+        for (Status.App app : status.apps()) {
+            json.beginObject().name("app").value(app.app()).name("kinds").beginArray();
+            for (Status.Kind kind : app.kinds()) {
+                json.beginObject().name("kind").value(kind.kind()).name("keys").beginArray();
+                for (Status.AppKey key : kind.keys()) {
+                    json.beginObject()
+                            .name("key").value(key.key())
+                            .name("client").value(key.client())
+                            .name("epoch").value(key.epoch())
+                            .name("openStreams").value(key.openStreams())
+                            .name("refusedByTor").value(key.refusedByTor())
+                            .name("refusedByProxy").value(key.refusedByProxy())
+                            .name("circuits").beginArray();
+                    for (Status.KeyCircuit c : key.circuits()) {
+                        json.beginObject().name("id").value(c.id()).name("exit").value(c.exit())
+                                .name("streams").value(c.streams()).endObject();
+                    }
+                    json.endArray().endObject();
+                }
+                json.endArray().endObject();
+            }
+            json.endArray().endObject();
         }
         json.endArray();
         return json.endObject().toString();

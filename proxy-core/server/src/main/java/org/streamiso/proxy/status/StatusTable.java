@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code status} command's view: the JSON of {@code GET /status} (parsed) as a few summary lines and three
- * aligned tables: streams by client and key, refusals by client and key, then circuits. Unknown or missing members print as {@code -}, so an
- * older or newer proxy-core still gives a readable view.
+ * The {@code status} command's view: the JSON of {@code GET /status} (parsed) as a few summary lines and four
+ * aligned tables: keys by application and isolation kind with their circuits and exits, streams by client and key,
+ * refusals by client and key, then circuits. Unknown or missing members print as {@code -}, so an older or newer
+ * proxy-core still gives a readable view.
  */
 public final class StatusTable {
     private StatusTable() {
@@ -59,6 +60,9 @@ public final class StatusTable {
                 .append(" refused at accept\n");
         out.append("Bytes: ").append(text(t.get("bytesFromClients"))).append(" from clients, ")
                 .append(text(t.get("bytesToClients"))).append(" to clients\n\n");
+
+        keysByApp(status, out);
+        out.append('\n');
 
         List<String[]> streams = new ArrayList<>();
         streams.add(new String[] {"CLIENT", "KEY", "EPOCH", "STREAM", "STATE", "COMMAND", "DESTINATION", "UP", "DOWN",
@@ -121,6 +125,50 @@ public final class StatusTable {
             table(circuits, out);
         }
         return out.toString();
+    }
+
+    /**
+     * Apps → kinds → keys → circuits → exits: one row per circuit of a key, and one for a key's streams on no known
+     * circuit (or for a key with refusals only).
+     */
+    private static void keysByApp(Map<?, ?> status, StringBuilder out) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"APP", "KIND", "CLIENT", "KEY", "EPOCH", "STREAMS", "CIRCUIT", "EXIT"});
+        for (Object a : list(status.get("apps"))) {
+            Map<?, ?> app = map(a);
+            for (Object k : list(app.get("kinds"))) {
+                Map<?, ?> kind = map(k);
+                for (Object e : list(kind.get("keys"))) {
+                    Map<?, ?> key = map(e);
+                    String[] lead = {text(app.get("app")), text(kind.get("kind")), text(key.get("client")),
+                        key.get("key") == null ? "(none)" : text(key.get("key")), text(key.get("epoch"))};
+                    long onCircuits = 0;
+                    for (Object c : list(key.get("circuits"))) {
+                        Map<?, ?> circuit = map(c);
+                        onCircuits += circuit.get("streams") instanceof Long n ? n : 0;
+                        rows.add(row(lead, text(circuit.get("streams")), text(circuit.get("id")),
+                                text(circuit.get("exit"))));
+                    }
+                    Object open = key.get("openStreams");
+                    long elsewhere = open instanceof Long n ? n - onCircuits : 0;
+                    if (elsewhere > 0 || list(key.get("circuits")).isEmpty()) {
+                        rows.add(row(lead, open instanceof Long ? Long.toString(elsewhere) : "-", "-", "-"));
+                    }
+                }
+            }
+        }
+        if (rows.size() == 1) {
+            out.append("No client keys.\n");
+        } else {
+            table(rows, out);
+        }
+    }
+
+    private static String[] row(String[] lead, String... rest) {
+        String[] row = new String[lead.length + rest.length];
+        System.arraycopy(lead, 0, row, 0, lead.length);
+        System.arraycopy(rest, 0, row, lead.length, rest.length);
+        return row;
     }
 
     private static void table(List<String[]> rows, StringBuilder out) {

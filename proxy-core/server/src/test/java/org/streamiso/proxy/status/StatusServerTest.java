@@ -45,6 +45,7 @@ import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.proxy.testing.FakeTorSocksPort;
 import org.streamiso.proxy.testing.Http;
 import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
@@ -143,6 +144,99 @@ class StatusServerTest {
         assertEquals(false, at(json, "audit", "on"));
     }
 
+    /** The credentials a streamiso agent sends: {@code <torS0X>0} and an isolation string of 32 {@code hex}. */
+    private static Socks5PasswordAuthRequest agent(String app, String kind, String hex) {
+        return new IsolationString(app, kind, hex.repeat(32)).credentials();
+    }
+
+    /** Tells the audit, as Tor's STREAM events would, that the stream Tor recorded last went on {@code circuit}. */
+    private static void attach(CircuitAudit audit, FakeTorSocksPort.Recorded stream, String id, String circuit) {
+        String source = "127.0.0.1:" + stream.source().getPort();
+        audit.onStreamEvent(id + " NEW 0 web.example:80 SOURCE_ADDR=" + source + " PURPOSE=USER");
+        audit.onStreamEvent(id + " SUCCEEDED " + circuit + " 127.0.0.1:80");
+    }
+
+    @Test
+    void groupsKeysByAppAndIsolationKindWithTheCircuitsAndExitsOfTheirStreams() throws Exception {
+        TorControl control = mock(TorControl.class);
+        when(control.getInfo(any())).thenReturn("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
+        CircuitAudit audit = new CircuitAudit(log, new Safelog(false));
+        TorMonitor monitor = closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051", audit, log,
+                Duration.ofMillis(10)));
+        monitor.connect();
+        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT,
+                IsolationPolicy.CLIENT, null)), List.of(tor.address())), credentials, StreamGate.OPEN, audit, log));
+        InetSocketAddress status = statusServer(new Safelog(false), monitor);
+        for (String circuit : List.of("10", "11", "12", "13")) {
+            audit.onCircuitEvent(circuit + " BUILT $AAAA~guard,$EEEE" + circuit + "~exit" + circuit);
+        }
+        Socks5PasswordAuthRequest shopA = agent("shop", "thread", "a");
+        stream(shopA, "a.example", 80);
+        attach(audit, tor.nextRecorded(), "1", "10");
+        stream(shopA, "b.example", 80);
+        attach(audit, tor.nextRecorded(), "2", "11");
+        stream(shopA, "c.example", 80);
+        attach(audit, tor.nextRecorded(), "3", "10");
+        stream(agent("shop", "thread", "b"), "a.example", 80);
+        attach(audit, tor.nextRecorded(), "4", "12");
+        stream(agent("mail", "app", "c"), "a.example", 80);
+        attach(audit, tor.nextRecorded(), "5", "13");
+        stream(ALICE, "a.example", 80);
+        tor.nextRecorded(); // no STREAM event: its circuit is not known
+        stream(null, "a.example", 80);
+        tor.nextRecorded();
+        try (Socket refused = new Socket()) {
+            refused.connect(proxy.listenAddresses().get(0), Http.TIMEOUT_MILLIS);
+            refused.getOutputStream().write(new byte[] {5, 1, 2});
+            refused.getOutputStream().write(org.streamiso.socks.Socks5Codec.encode(
+                    new Socks5PasswordAuthRequest("<torS0X>1obj", "x")));
+            assertArrayEquals(new byte[] {5, 2, 1, 1}, refused.getInputStream().readNBytes(4));
+        }
+
+        Http.Response response = Http.request(status, "GET", "/status");
+        assertFalse(response.body().contains("a".repeat(32)) || response.body().contains("<torS0X>1obj"),
+                response.body());
+        Object json = response.json();
+        List<Map<String, Object>> apps = at(json, "apps");
+        assertEquals(List.of("legacy", "mail", "no-key", "shop", "unknown"),
+                apps.stream().map(a -> a.get("app")).toList(), response.body());
+        Map<String, Object> shop = apps.get(3);
+        assertEquals("thread", at(shop, "kinds", 0, "kind"));
+        List<Map<String, Object>> shopKeys = at(shop, "kinds", 0, "keys");
+        assertEquals(2, shopKeys.size(), "two isolation strings of one app and kind are two keys");
+        Map<String, Object> first = shopKeys.get(0);
+        assertEquals(Safelog.SCRUBBED, first.get("key"));
+        assertEquals("127.0.0.1", first.get("client"));
+        assertEquals(3L, first.get("openStreams"));
+        assertEquals(List.of(Map.of("id", "10", "exit", "$EEEE10~exit10", "streams", 2L),
+                Map.of("id", "11", "exit", "$EEEE11~exit11", "streams", 1L)), first.get("circuits"));
+        assertEquals(List.of(Map.of("id", "12", "exit", "$EEEE12~exit12", "streams", 1L)),
+                shopKeys.get(1).get("circuits"));
+        assertEquals("app", at(apps.get(1), "kinds", 0, "kind"));
+        assertEquals("socks-auth", at(apps.get(0), "kinds", 0, "kind"));
+        assertEquals(List.of(), at(apps.get(0), "kinds", 0, "keys", 0, "circuits"), "circuit not known yet");
+        assertEquals(1L, (Object) at(apps.get(0), "kinds", 0, "keys", 0, "openStreams"));
+        assertEquals((Object) null, at(apps.get(2), "kinds", 0, "keys", 0, "key"));
+        assertEquals("none", at(apps.get(2), "kinds", 0, "kind"));
+        Map<String, Object> unsupported = at(apps.get(4), "kinds", 0);
+        assertEquals("unsupported-format", unsupported.get("kind"));
+        assertEquals(0L, (Object) at(unsupported, "keys", 0, "openStreams"));
+        assertEquals(1L, (Object) at(unsupported, "keys", 0, "refusedByProxy"));
+        Map<String, Object> clientKey = at(json, "clients", 0, "keys", 0);
+        assertEquals("shop", clientKey.get("app"));
+        assertEquals("thread", clientKey.get("kind"));
+
+        String table = StatusTable.render(json);
+        assertTrue(table.contains("\nAPP      KIND                CLIENT     KEY         EPOCH  STREAMS  CIRCUIT  EXIT\n"
+                + "legacy   socks-auth          127.0.0.1  [scrubbed]  0      1        -        -\n"
+                + "mail     app                 127.0.0.1  [scrubbed]  0      1        13       $EEEE13~exit13\n"
+                + "no-key   none                127.0.0.1  (none)      0      1        -        -\n"
+                + "shop     thread              127.0.0.1  [scrubbed]  0      2        10       $EEEE10~exit10\n"
+                + "shop     thread              127.0.0.1  [scrubbed]  0      1        11       $EEEE11~exit11\n"
+                + "shop     thread              127.0.0.1  [scrubbed]  0      1        12       $EEEE12~exit12\n"
+                + "unknown  unsupported-format  127.0.0.1  [scrubbed]  0      0        -        -\n"), table);
+    }
+
     private void refusedRequest(Socks5PasswordAuthRequest key, String name) throws IOException {
         try (SocksClient.Result r = SocksClient.request(proxy.listenAddresses().get(0), key,
                 Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, name, 80))) {
@@ -179,7 +273,8 @@ class StatusServerTest {
         assertTrue(table.contains("CLIENT     KEY     REFUSED-BY-TOR  REFUSED-BY-PROXY"), table);
         assertTrue(table.contains("127.0.0.1  alice   2               0"), table);
         assertTrue(table.contains("127.0.0.1  (none)  1               0"), table);
-        assertFalse(table.contains("127.0.0.1  bob     0"), table);
+        String refusalsTable = table.substring(table.indexOf("REFUSED-BY-TOR"));
+        assertFalse(refusalsTable.substring(0, refusalsTable.indexOf("\n\n")).contains("bob"), table);
     }
 
     @Test

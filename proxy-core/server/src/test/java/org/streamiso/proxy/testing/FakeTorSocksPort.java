@@ -31,8 +31,12 @@ import org.streamiso.socks.Socks5PasswordAuthResponse;
  */
 public final class FakeTorSocksPort implements AutoCloseable {
 
-    /** What one stream asked for. */
-    public record Recorded(Socks5PasswordAuthRequest credentials, Socks5CommandRequest request) {
+    /**
+     * What one stream asked for, and where it came from: the proxy's end of the connection, which Tor's STREAM
+     * events name as SOURCE_ADDR.
+     */
+    public record Recorded(Socks5PasswordAuthRequest credentials, Socks5CommandRequest request,
+            InetSocketAddress source) {
     }
 
     /** What happens after a success reply. */
@@ -152,7 +156,7 @@ public final class FakeTorSocksPort implements AutoCloseable {
                 out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
             }
             Socks5CommandRequest request = SocksClient.read(in, Socks5Codec::decodeCommandRequest);
-            recorded.add(new Recorded(credentials, request));
+            recorded.add(new Recorded(credentials, request, (InetSocketAddress) socket.getRemoteSocketAddress()));
             if (silentAfterRequest) {
                 in.readAllBytes();
                 return;
