@@ -40,7 +40,8 @@ public final class Options {
                     "A SOCKS5 port to listen on; repeatable. Default: 127.0.0.1:9159. POLICY is client,"
                     + " dest-addr, dest-port or dest-addr-port (default: Whonix's preset for ports 9169, 9179, 9189,"
                     + " else client). With password-file, clients must send that password (RFC 1929) and their"
-                    + " username is their isolation key; a non-loopback IP requires it."),
+                    + " username is their isolation key (so username <torS0X>0 is refused there); a non-loopback IP"
+                    + " requires it."),
             new Option("--whonix-ports", null,
                     "Listen on 127.0.0.1:9159 (client), 9169 (dest-addr), 9179 (dest-port) and 9189"
                     + " (dest-addr-port), besides any --listen."),
@@ -54,7 +55,7 @@ public final class Options {
             new Option("--tor-control-password-file", "FILE",
                     "A file whose first line is the ControlPort password (HashedControlPassword)."),
             new Option("--status", "IP:PORT",
-                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=USERNAME"
+                    "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=KEY"
                     + " (or ?no-key),"
                     + " POST /newnym. Off by default. The status, renew and newnym commands read it."),
             new Option("--handshake-timeout", "DURATION",
@@ -377,10 +378,13 @@ public final class Options {
     static String help() {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: java -jar proxy-core.jar [OPTION]...\n");
-        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key USERNAME|--no-key]\n\n");
+        sb.append("       java -jar proxy-core.jar status|renew|newnym --status IP:PORT [--key KEY|--no-key]\n\n");
         sb.append("A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that\n");
-        sb.append("combine the client's own username/password with the listening port's policy; nothing goes\n");
-        sb.append("anywhere else. DURATION is a number with ms, s or m, e.g. 500ms, 10s, 5m.\n\nOptions:\n");
+        sb.append("combine the client's own key with the listening port's policy; nothing goes anywhere else. A\n");
+        sb.append("client's key is its password when its username is <torS0X>0 (Tor proposal 351: the isolation\n");
+        sb.append("string that the streamiso agent sends), else its username; other usernames that start with\n");
+        sb.append("<torS0X> are refused, as tor 0.4.9 refuses them. DURATION is a number with ms, s or m, e.g.\n");
+        sb.append("500ms, 10s, 5m.\n\nOptions:\n");
         for (Option option : OPTIONS) {
             sb.append("  ").append(option.name());
             if (option.argument() != null) {
@@ -395,9 +399,11 @@ public final class Options {
                   status --status IP:PORT
                       Print client keys by app and isolation kind with their circuits and exits, then clients and
                       keys with their streams, bytes, refusals and the audit.
-                  renew --status IP:PORT --key USERNAME
-                      A new identity for one client key (its SOCKS username): its new streams get new circuits;
-                      its open streams and every other key keep theirs.
+                  renew --status IP:PORT --key KEY
+                      A new identity for one client key: its new streams get new circuits; its open streams and
+                      every other key keep theirs. KEY is the password of a client whose SOCKS username is
+                      <torS0X>0 (the streamiso agent's isolation string, si1:APP:KIND:DIGEST), else the client's
+                      SOCKS username.
                   renew --status IP:PORT --no-key
                       The same for the clients that send no SOCKS credentials (one identity for all of them).
                   newnym --status IP:PORT

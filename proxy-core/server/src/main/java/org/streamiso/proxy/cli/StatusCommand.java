@@ -45,13 +45,13 @@ final class StatusCommand {
                 }
                 if (!name.equals("--status") && !(name.equals("--key") && command.equals("renew"))) {
                     throw new Options.UsageException("option: \"" + arg + "\" (expected: --status IP:PORT"
-                            + (command.equals("renew") ? " and --key USERNAME or --no-key" : "") + " after " + command
+                            + (command.equals("renew") ? " and --key KEY or --no-key" : "") + " after " + command
                             + ")");
                 }
                 if (value == null) {
                     if (i + 1 >= args.length) {
                         throw new Options.UsageException(name + ": nothing (expected: "
-                                + (name.equals("--key") ? "USERNAME" : "IP:PORT") + ")");
+                                + (name.equals("--key") ? "KEY" : "IP:PORT") + ")");
                     }
                     value = args[++i];
                 }
@@ -66,13 +66,14 @@ final class StatusCommand {
                         + " --status, e.g. " + command + " --status 127.0.0.1:9158)");
             }
             if (command.equals("renew") && noKey && key != null) {
-                throw new Options.UsageException("--key and --no-key: both (expected: one of them: --key USERNAME"
+                throw new Options.UsageException("--key and --no-key: both (expected: one of them: --key KEY"
                         + " renews one client key, --no-key the clients that send no credentials)");
             }
             if (command.equals("renew") && !noKey && (key == null || key.isEmpty())) {
-                throw new Options.UsageException("--key: nothing (expected: the client's SOCKS username, e.g. renew"
-                        + " --status 127.0.0.1:9158 --key alice, or --no-key for the clients that send no"
-                        + " credentials)");
+                throw new Options.UsageException("--key: nothing (expected: the client's key: the password of a"
+                        + " client whose SOCKS username is <torS0X>0, its isolation string, e.g. renew --status"
+                        + " 127.0.0.1:9158 --key si1:shop:thread:0123..., or the SOCKS username of any other, e.g."
+                        + " --key alice; or --no-key for the clients that send no credentials)");
             }
         } catch (Options.UsageException e) {
             err.println("proxy-core: " + e.getMessage());

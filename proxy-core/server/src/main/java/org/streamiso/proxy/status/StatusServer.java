@@ -12,15 +12,18 @@ import org.streamiso.proxy.internal.JsonWriter;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.proxy.relay.IsolationCredentials;
+import org.streamiso.socks.IsolationString;
 
 /**
  * The status endpoint: a loopback-only HTTP server with
  * <ul>
  *   <li>{@code GET /status}: the {@link Status} as JSON ({@link StatusJson});</li>
- *   <li>{@code POST /renew?key=USERNAME}: a new identity epoch for one client key, the SOCKS username its client
- *       sends (percent-encode its ISO-8859-1 bytes): that key's new streams get new credentials, so new circuits;
- *       its open streams and every other key are untouched; {@code POST /renew?no-key} does the same for the clients
- *       that send no credentials (one identity for all of them);</li>
+ *   <li>{@code POST /renew?key=KEY}: a new identity epoch for one client key ({@code ClientKey}): the password of a
+ *       client whose SOCKS username is {@code <torS0X>0}, its isolation string {@code si1:<app>:<kind>:<digest>},
+ *       or the SOCKS username of any other client (percent-encode its ISO-8859-1 bytes). That key's new streams get
+ *       new credentials, so new circuits; its open streams and every other key are untouched (a username equal to
+ *       an isolation string is renewed with it). {@code POST /renew?no-key} does the same for the clients that send
+ *       no credentials (one identity for all of them);</li>
  *   <li>{@code POST /newnym}: {@code SIGNAL NEWNYM}, new circuits for every new stream of every key.</li>
  * </ul>
  *
@@ -106,7 +109,7 @@ public final class StatusServer implements AutoCloseable {
                 }
             }
             default -> respond(socket, request, 404, error("path: \"" + printable(path)
-                    + "\" (expected: GET /status, POST /renew?key=USERNAME or POST /newnym)"));
+                    + "\" (expected: GET /status, POST /renew?key=KEY or POST /newnym)"));
         }
     }
 
@@ -174,15 +177,27 @@ public final class StatusServer implements AutoCloseable {
         if (noKey || key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
             respond(socket, request, 400, error("key: " + (noKey ? "both key and " + NO_KEY_PARAMETER
                     : key == null || key.isEmpty() ? "nothing" : key.length() + " characters")
-                    + " (expected: the client's SOCKS username, 1-255 characters, e.g. POST /renew?key=alice, or"
-                    + " POST /renew?" + NO_KEY_PARAMETER + " for the clients that send no credentials)"));
+                    + " (expected: the client's key, 1-255 characters: the password of a client whose SOCKS username"
+                    + " is <torS0X>0, its isolation string, e.g. POST /renew?key=si1%3Ashop%3Athread%3A0123..., or"
+                    + " the SOCKS username of any other, e.g. POST /renew?key=alice; or POST /renew?"
+                    + NO_KEY_PARAMETER + " for the clients that send no credentials)"));
             return;
         }
         long epoch = credentials.renew(key);
-        log.info("Renewed the identity of client key " + safelog.key(key) + " (epoch " + epoch + "): its new streams"
-                + " get new circuits; its open streams and other keys keep theirs.");
-        respond(socket, request, 200, new JsonWriter().beginObject().name("key").value(safelog.key(key))
+        String shown = printableKey(key);
+        log.info("Renewed the identity of client key " + shown + " (epoch " + epoch + "): its new streams get new"
+                + " circuits; its open streams and other keys keep theirs.");
+        respond(socket, request, 200, new JsonWriter().beginObject().name("key").value(shown)
                 .name("epoch").value(epoch).endObject().toString());
+    }
+
+    /**
+     * A key as the log and the answer show it: an isolation string with its app and kind in clear (the contract puts
+     * them there) and its digest {@code [scrubbed]}, any other key {@code [scrubbed]}; in clear with unsafe logging.
+     */
+    private String printableKey(String key) {
+        IsolationString string = IsolationString.parse(key);
+        return string == null || safelog.isUnsafe() ? safelog.key(key) : string.toString();
     }
 
     private void newnym(Socket socket, StatusHttp.Request request) throws IOException {

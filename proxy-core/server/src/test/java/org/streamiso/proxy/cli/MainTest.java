@@ -55,7 +55,9 @@ class MainTest {
         for (Options.Option option : Options.OPTIONS) {
             assertTrue(help.contains("  " + option.name()), option.name() + " missing from:\n" + help);
         }
-        assertTrue(help.contains("  renew --status IP:PORT --key USERNAME"), help);
+        assertTrue(help.contains("  renew --status IP:PORT --key KEY\n"), help);
+        assertTrue(help.contains("KEY is the password of a client whose SOCKS username is\n"), help);
+        assertTrue(help.contains("client's key is its password when its username is <torS0X>0"), help);
         for (String code : new String[] {"0  ", "1  ", "2  ", "3  ", "4  ", "5  "}) {
             assertTrue(help.contains("  " + code), "exit code " + code + "missing");
         }
@@ -152,6 +154,14 @@ class MainTest {
             assertEquals(0, credentials.epoch("bob"));
 
             out.reset();
+            String agentKey = "si1:shop:thread:" + "0123456789abcdef".repeat(2);
+            assertEquals(Main.EXIT_OK, run("renew", "--status", endpoint, "--key", agentKey), errText());
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains("Renewed the identity of client key"
+                    + " si1:shop:thread:[scrubbed] (epoch 1): its new streams get new circuits."),
+                    out.toString(StandardCharsets.UTF_8));
+            assertEquals(1, credentials.epoch(agentKey), "the isolation string arrived as the key, ':' and all");
+
+            out.reset();
             assertEquals(Main.EXIT_OK, run("renew", "--status", endpoint, "--no-key"), errText());
             assertTrue(out.toString(StandardCharsets.UTF_8).contains("Renewed the identity of the clients that send"
                     + " no credentials (epoch 1)"), out.toString(StandardCharsets.UTF_8));
@@ -181,8 +191,10 @@ class MainTest {
                 + " with --status"), errText());
         err.reset();
         assertEquals(Main.EXIT_USAGE, run("renew", "--status", "127.0.0.1:1"));
-        assertTrue(errText().startsWith("proxy-core: --key: nothing (expected: the client's SOCKS username"),
-                errText());
+        assertTrue(errText().startsWith("proxy-core: --key: nothing (expected: the client's key: the password of a"
+                + " client whose SOCKS username is <torS0X>0, its isolation string, e.g. renew --status"
+                + " 127.0.0.1:9158 --key si1:shop:thread:0123..., or the SOCKS username of any other, e.g. --key"
+                + " alice; or --no-key for the clients that send no credentials)"), errText());
         err.reset();
         assertEquals(Main.EXIT_USAGE, run("renew", "--status", "127.0.0.1:1", "--key", "alice", "--no-key"));
         assertTrue(errText().startsWith("proxy-core: --key and --no-key: both (expected: one of them"), errText());

@@ -342,6 +342,49 @@ class StatusServerTest {
     }
 
     @Test
+    void renewingAnIsolationStringGivesThatAgentKeyNewCredentialsAndLeavesItsAppsOtherKeysAndUsernamesAlone()
+            throws Exception {
+        InetSocketAddress status = statusServer(new Safelog(false), null);
+        Socks5PasswordAuthRequest shopA = agent("shop", "thread", "a");
+        Socks5PasswordAuthRequest shopB = agent("shop", "thread", "b");
+        List<Socks5PasswordAuthRequest> keys = List.of(shopA, shopB, ALICE);
+        List<String> before = new ArrayList<>();
+        for (Socks5PasswordAuthRequest key : keys) {
+            stream(key, "a.example", 80);
+            before.add(tor.nextRecorded().credentials().password());
+        }
+
+        Http.Response renewed = Http.request(status, "POST", "/renew?key="
+                + java.net.URLEncoder.encode(shopA.password(), StandardCharsets.ISO_8859_1));
+        assertEquals(200, renewed.code(), renewed.body());
+        assertEquals(Map.of("key", "si1:shop:thread:[scrubbed]", "epoch", 1L), renewed.json());
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("Renewed the identity of client key"
+                + " si1:shop:thread:[scrubbed] (epoch 1): its new streams get new circuits; its open streams and other"
+                + " keys keep theirs."));
+        assertFalse(logBytes.toString(StandardCharsets.UTF_8).contains("a".repeat(32)));
+
+        List<String> after = new ArrayList<>();
+        for (Socks5PasswordAuthRequest key : keys) {
+            stream(key, "a.example", 80);
+            after.add(tor.nextRecorded().credentials().password());
+        }
+        assertNotEquals(before.get(0), after.get(0), "the renewed isolation string kept its credentials");
+        assertTrue(after.get(0).startsWith("si1:shop:thread:"), after.get(0));
+        assertEquals(before.get(1), after.get(1), "renewing one key of an app changed another of the same app");
+        assertEquals(before.get(2), after.get(2), "renewing an isolation string changed a username's");
+        assertEquals(1, credentials.epoch(shopA.password()));
+        assertEquals(0, credentials.epoch(IsolationString.USERNAME), "renewal is per isolation string, not per"
+                + " the username every agent sends");
+
+        Object json = Http.request(status, "GET", "/status").json();
+        assertEquals("legacy", at(json, "apps", 0, "app"));
+        assertEquals("shop", at(json, "apps", 1, "app"));
+        List<Map<String, Object>> shopKeys = at(json, "apps", 1, "kinds", 0, "keys");
+        assertEquals(1L, shopKeys.get(0).get("epoch"));
+        assertEquals(0L, shopKeys.get(1).get("epoch"));
+    }
+
+    @Test
     void renewingTheClientsWithoutCredentialsGivesTheirNewStreamsNewCredentialsAndLeavesKeysAlone()
             throws Exception {
         InetSocketAddress status = statusServer(new Safelog(false), null);
@@ -437,12 +480,14 @@ class StatusServerTest {
 
         Http.Response noKey = Http.request(status, "POST", "/renew");
         assertEquals(400, noKey.code());
-        assertTrue(((String) at(noKey.json(), "error")).startsWith("key: nothing (expected: the client's SOCKS"
-                + " username"), noKey.body());
+        assertEquals("key: nothing (expected: the client's key, 1-255 characters: the password of a client whose"
+                + " SOCKS username is <torS0X>0, its isolation string, e.g. POST /renew?key=si1%3Ashop%3Athread%3A0123...,"
+                + " or the SOCKS username of any other, e.g. POST /renew?key=alice; or POST /renew?no-key for the"
+                + " clients that send no credentials)", at(noKey.json(), "error"));
 
         Http.Response unknown = Http.request(status, "GET", "/");
         assertEquals(404, unknown.code());
-        assertEquals("path: \"/\" (expected: GET /status, POST /renew?key=USERNAME or POST /newnym)",
+        assertEquals("path: \"/\" (expected: GET /status, POST /renew?key=KEY or POST /newnym)",
                 at(unknown.json(), "error"));
     }
 
