@@ -6,7 +6,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 
 /**
- * Benchmark peer: a minimal SOCKS5 server on 127.0.0.1 (no authentication, CONNECT answered with success,
+ * Benchmark peer: a minimal SOCKS5 server on 127.0.0.1 (no authentication or RFC 1929 accepting any credentials, CONNECT answered with success,
  * then echo) on the first port it prints, and a plain echo server on the second. Run without the agent:
  * {@code java bench/SocksEcho.java}.
  */
@@ -40,8 +40,19 @@ public class SocksEcho {
             OutputStream out = s.getOutputStream();
             if (socks) {
                 int n = readN(in, 2)[1];
-                readN(in, n);
-                out.write(new byte[] {5, 0});
+                boolean password = false;
+                for (byte m : readN(in, n)) {
+                    password |= m == 2;
+                }
+                if (password) {
+                    // RFC 1929, which the agent offers alone since it sends isolation credentials.
+                    out.write(new byte[] {5, 2});
+                    readN(in, readN(in, 2)[1] & 0xFF);
+                    readN(in, readN(in, 1)[0] & 0xFF);
+                    out.write(new byte[] {1, 0});
+                } else {
+                    out.write(new byte[] {5, 0});
+                }
                 byte[] head = readN(in, 4);
                 int len = head[3] == 1 ? 4 : head[3] == 4 ? 16 : readN(in, 1)[0] & 0xFF;
                 readN(in, len + 2);

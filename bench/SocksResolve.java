@@ -42,7 +42,15 @@ public class SocksResolve {
 
     static void serve(InputStream in, OutputStream out) throws IOException {
         int methods = readN(in, 2)[1] & 0xFF;
-        readN(in, methods);
+        boolean password = false;
+        for (byte m : readN(in, methods)) {
+            password |= m == 2;
+        }
+        if (password) {
+            // RFC 1929, which the agent offers alone since it sends isolation credentials: read them, accept any.
+            readN(in, readN(in, 2)[1] & 0xFF);
+            readN(in, readN(in, 1)[0] & 0xFF);
+        }
         byte[] head = readN(in, 4); // VER CMD RSV ATYP
         int cmd = head[1] & 0xFF;
         int len = head[3] == 1 ? 4 : head[3] == 4 ? 16 : readN(in, 1)[0] & 0xFF;
@@ -60,6 +68,16 @@ public class SocksResolve {
             System.arraycopy(name, 0, reply, 7, name.length);
         } else {
             reply = new byte[] {5, 0, 5, 7, 0, 1, 0, 0, 0, 0, 0, 0};
+        }
+        if (password) {
+            // Method choice 0x02 and the RFC 1929 status instead of the choice 0x00.
+            byte[] withAuth = new byte[reply.length + 2];
+            withAuth[0] = 5;
+            withAuth[1] = 2;
+            withAuth[2] = 1;
+            withAuth[3] = 0;
+            System.arraycopy(reply, 2, withAuth, 4, reply.length - 2);
+            reply = withAuth;
         }
         // Method reply and command reply in one write: the peer answers as fast as a peer can.
         out.write(reply);

@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.Bypass;
+import org.streamiso.agent.bootstrap.Isolation;
+import org.streamiso.socks.IsolationString;
 import org.streamiso.agent.bootstrap.Log;
 
 /**
@@ -22,8 +24,8 @@ import org.streamiso.agent.bootstrap.Log;
  */
 public final class AgentArguments {
     /** The keys, in the order the README's table lists them. */
-    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "timeout", "log", "safe-logging",
-            "config");
+    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "isolate", "app", "link-jvms",
+            "timeout", "log", "safe-logging", "config");
 
     static final int DEFAULT_PORT = 9050;
     static final String DEFAULT_HOST = "127.0.0.1";
@@ -48,7 +50,11 @@ public final class AgentArguments {
         int timeout = timeout(values.getOrDefault("timeout", Integer.toString(AgentConfig.DEFAULT_TIMEOUT_SECONDS)));
         Log.Level log = logLevel(values.getOrDefault("log", "warn"));
         boolean safeLogging = safeLogging(values.getOrDefault("safe-logging", "1"));
-        return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, null, timeout);
+        java.util.Set<Isolation.Mode> isolate = isolate(values.getOrDefault("isolate", "app"));
+        String app = app(values.get("app"));
+        byte[] linkSecret = values.containsKey("link-jvms") ? linkSecret(values.get("link-jvms")) : null;
+        return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, app, isolate,
+                linkSecret, timeout);
     }
 
     private static Map<String, String> split(String text, String separator, String where) {
@@ -105,6 +111,55 @@ public final class AgentArguments {
             // Reported below with the accepted range.
         }
         throw new IllegalArgumentException("port: \"" + value + "\" (expected: 1-65535)");
+    }
+
+    private static java.util.Set<Isolation.Mode> isolate(String value) {
+        java.util.Set<Isolation.Mode> modes = java.util.EnumSet.noneOf(Isolation.Mode.class);
+        for (String word : value.toLowerCase(Locale.ROOT).split("\\+", -1)) {
+            Isolation.Mode mode = Isolation.Mode.of(word.trim());
+            if (mode == null) {
+                throw new IllegalArgumentException("isolate: \"" + value + "\" (expected: app, thread, dest-host, "
+                        + "dest-port, first-party or connection, joined with '+', e.g. thread+first-party)");
+            }
+            modes.add(mode);
+        }
+        return modes;
+    }
+
+    /**
+     * The {@code app} argument, or the main class or jar name the JVM was started with ({@code sun.java.command}:
+     * {@code com.example.Main args} or {@code path/app.jar args}).
+     */
+    private static String app(String value) {
+        if (value != null) {
+            if (!IsolationString.appName(value).equals(value)) {
+                throw new IllegalArgumentException("app: \"" + value + "\" (expected: 1-" + IsolationString.MAX_APP
+                        + " characters of A-Z a-z 0-9 . _ -)");
+            }
+            return value;
+        }
+        String command = System.getProperty("sun.java.command", "");
+        int space = command.indexOf(' ');
+        String main = space < 0 ? command : command.substring(0, space);
+        if (main.endsWith(".jar")) {
+            main = main.substring(main.lastIndexOf('/') + 1, main.length() - ".jar".length());
+        }
+        return IsolationString.appName(main);
+    }
+
+    private static byte[] linkSecret(String file) {
+        byte[] secret;
+        try {
+            secret = Files.readAllBytes(Path.of(file));
+        } catch (IOException | RuntimeException e) {
+            secret = null;
+        }
+        if (secret == null || secret.length < 16) {
+            throw new IllegalArgumentException("link-jvms: \"" + file + "\" (expected: a readable file of at least 16 "
+                    + "secret bytes, e.g. made by head -c 32 /dev/urandom; every JVM given the same file may share Tor "
+                    + "circuits with the others for equal keys, so an exit can link their streams)");
+        }
+        return secret;
     }
 
     private static int timeout(String value) {

@@ -65,7 +65,7 @@ public final class StreamisoAgent {
         if (sctp.isPresent()) {
             inst.redefineModule(sctp.get(), Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of());
         }
-        Hooks.install(config);
+        Hooks.install(config, new FirstParty());
         ResolverGuard.install(Hooks.router());
 
         JdkTransformer transformer = new JdkTransformer(hookPoints());
@@ -84,8 +84,19 @@ public final class StreamisoAgent {
         String host = config.socksPort().getAddress().getHostAddress();
         return "port=" + config.socksPort().getPort() + ", host=" + host + ", bypass=" + config.bypass() + ", dns="
                 + config.dns().name().toLowerCase(root) + ", udp=" + config.udp().name().toLowerCase(root) + ", timeout="
-                + config.timeoutSeconds() + ", log="
+                + config.timeoutSeconds() + ", isolate=" + isolateText(config) + ", app=" + config.app()
+                + (config.linkSecret() == null ? "" : ", link-jvms=(a secret shared with other JVMs)") + ", log="
                 + config.logLevel().name().toLowerCase(root) + ", safe-logging=" + (config.safeLogging() ? "1" : "0");
+    }
+
+    private static String isolateText(AgentConfig config) {
+        StringBuilder b = new StringBuilder("app");
+        for (org.streamiso.agent.bootstrap.Isolation.Mode m : config.isolate()) {
+            if (m != org.streamiso.agent.bootstrap.Isolation.Mode.APP) {
+                b.append('+').append(m.word());
+            }
+        }
+        return b.toString();
     }
 
     /** Every hook point, of every JDK 17 to 25; those of classes a JDK lacks are skipped when rewriting. */

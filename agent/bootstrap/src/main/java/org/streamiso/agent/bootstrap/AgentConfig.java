@@ -1,11 +1,10 @@
 package org.streamiso.agent.bootstrap;
 
 import java.net.InetSocketAddress;
-import org.streamiso.socks.Socks5PasswordAuthRequest;
 
 /**
  * The agent's settings after its arguments were checked: where the SocksPort is, what is bypassed,
- * how names are resolved, where UDP may go, and how much to log.
+ * how names are resolved, where UDP may go, how streams are isolated, and how much to log.
  *
  * @param socksPort   the SOCKS5 server every routed connection goes to; always a resolved literal address
  * @param bypass      destinations connected and resolved directly
@@ -13,12 +12,14 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  * @param udp         where datagrams may go
  * @param logLevel    how much to log
  * @param safeLogging whether destinations and keys print as {@code [scrubbed]}
- * @param credentials RFC 1929 username/password sent to the SocksPort, or null for no authentication
+ * @param app         the application's name in its isolation strings
+ * @param isolate     the isolation modes besides {@code app}
+ * @param linkSecret  the {@code link-jvms} secret shared with other JVMs, or null: a random one per JVM
  * @param timeoutSeconds how long reaching the SocksPort and its SOCKS handshake may take where the application
  *                    set no connect timeout of its own (and for every lookup through Tor)
  */
 public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, Udp udp, Log.Level logLevel,
-        boolean safeLogging, Socks5PasswordAuthRequest credentials, int timeoutSeconds) {
+        boolean safeLogging, String app, java.util.Set<Isolation.Mode> isolate, byte[] linkSecret, int timeoutSeconds) {
 
     /** Tor's own limit for a stream to attach (SocksTimeout, two minutes): waiting longer never helps. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;

@@ -15,8 +15,6 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.streamiso.socks.Socks5CommandRequest;
-import org.streamiso.socks.Socks5CommandResponse;
 
 /**
  * The entry points that code injected into the JDK calls: one method per choke point, each named after
@@ -36,10 +34,15 @@ public final class Hooks {
     private Hooks() {
     }
 
-    /** Installs the routing decisions; called once by premain, before any class is instrumented. */
-    public static void install(AgentConfig config) {
+    /**
+     * Installs the routing decisions; called once by premain, before any class is instrumented.
+     *
+     * @param firstParty the registrable domain of a host name, for {@code isolate=first-party}; called only then,
+     *                   and first at a connection, never in premain
+     */
+    public static void install(AgentConfig config, java.util.function.UnaryOperator<String> firstParty) {
         Log.configure(config.logLevel(), config.safeLogging());
-        router = new Router(config);
+        router = new Router(config, new Isolation(config.app(), config.isolate(), config.linkSecret(), firstParty));
     }
 
     /** The installed router; throws if premain did not finish, so that nothing connects unrouted. */
@@ -55,8 +58,8 @@ public final class Hooks {
      * {@code sun.nio.ch.NioSocketImpl#connect(SocketAddress,int)} (JDK 17 default, 18+) and
      * {@code java.net.AbstractPlainSocketImpl#connect(SocketAddress,int)} (JDK 17 with
      * {@code jdk.net.usePlainSocketImpl}): every {@code java.net.Socket}, hence HttpURLConnection,
-     * SSLSocket and SocksSocketImpl's own hop. A socket without a connect timeout still gets
-     * the {@code timeout} argument for reaching the SocksPort and its handshake.
+     * SSLSocket and SocksSocketImpl's own hop. A socket without a connect timeout still gets the {@code timeout}
+     * argument for reaching the SocksPort and its handshake.
      */
     public static boolean socketImplConnect(SocketImpl impl, SocketAddress remote, int millis) throws IOException {
         Router r = router();
@@ -64,33 +67,18 @@ public final class Hooks {
         if (target == null || millis < 0) {
             return false;
         }
-        AgentConfig config = r.config();
-        long deadline = deadline(millis > 0 ? TimeUnit.MILLISECONDS.toNanos(millis) : config.timeoutNanos());
-        try {
-            JdkAccess.connect(impl, config.socksPort(), millisLeft(deadline));
-        } catch (IOException e) {
-            JdkAccess.closeQuietly(impl);
-            throw SocksHandshake.proxyUnreachable(config, e);
-        }
-        try {
-            Object previousTimeout = impl.getOption(java.net.SocketOptions.SO_TIMEOUT);
-            impl.setOption(java.net.SocketOptions.SO_TIMEOUT, millisLeft(deadline));
-            handshake(config, Transport.of(JdkAccess.inputStream(impl), JdkAccess.outputStream(impl)), target);
-            impl.setOption(java.net.SocketOptions.SO_TIMEOUT, previousTimeout);
-            JdkAccess.reportPeer(impl, r.reportedPeer(remote));
-        } catch (IOException | RuntimeException e) {
-            JdkAccess.closeQuietly(impl);
-            throw e;
-        }
+        SocksPort socks = r.socksPort();
+        long deadline = deadline(millis > 0 ? TimeUnit.MILLISECONDS.toNanos(millis) : socks.timeoutNanos());
+        socks.connect(new Legs.Impl(impl, r.reportedPeer(remote)), target, deadline);
         return true;
     }
 
     /**
      * {@code sun.nio.ch.SocketChannelImpl#connect(SocketAddress)} (JDK 17, 25): SocketChannel blocking
      * and non-blocking, on platform and virtual threads, and so java.net.http.HttpClient. The handshake runs
-     * inside this call, non-blocking and bounded by the {@code timeout} argument (a blocking channel has no
-     * read timeout of its own, so it is switched to non-blocking for the handshake and back); a non-blocking
-     * channel returns connected.
+     * inside this call, non-blocking and bounded by the {@code timeout} argument (a blocking channel has no read
+     * timeout of its own, so it is switched to non-blocking for the handshake and back); a non-blocking channel
+     * returns connected.
      */
     public static boolean socketChannelConnect(SocketChannel channel, SocketAddress remote) throws IOException {
         Router r = router();
@@ -98,27 +86,8 @@ public final class Hooks {
         if (target == null) {
             return false;
         }
-        AgentConfig config = r.config();
-        boolean blocking = channel.isBlocking();
-        long deadline = deadline(config.timeoutNanos());
-        try {
-            if (blocking) {
-                channel.configureBlocking(false);
-            }
-            try {
-                Transport.connect(channel, config.socksPort(), deadline);
-            } catch (IOException e) {
-                throw SocksHandshake.proxyUnreachable(config, e);
-            }
-            handshake(config, Transport.of(channel, deadline), target);
-            if (blocking) {
-                channel.configureBlocking(true);
-            }
-            JdkAccess.reportPeer(channel, r.reportedPeer(remote));
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
-        }
+        SocksPort socks = r.socksPort();
+        socks.connect(new Legs.Channel(channel, r.reportedPeer(remote)), target, deadline(socks.timeoutNanos()));
         return true;
     }
 
@@ -132,24 +101,9 @@ public final class Hooks {
         if (target == null || timeout < 0) {
             return false;
         }
-        AgentConfig config = r.config();
-        long deadline = deadline(timeout > 0 ? TimeUnit.MILLISECONDS.toNanos(timeout) : config.timeoutNanos());
-        try {
-            adaptor.connect(config.socksPort(), millisLeft(deadline));
-        } catch (IOException e) {
-            closeQuietly(adaptor);
-            throw SocksHandshake.proxyUnreachable(config, e);
-        }
-        try {
-            int previousTimeout = adaptor.getSoTimeout();
-            adaptor.setSoTimeout(millisLeft(deadline));
-            handshake(config, Transport.of(adaptor.getInputStream(), adaptor.getOutputStream()), target);
-            adaptor.setSoTimeout(previousTimeout);
-            JdkAccess.reportPeer(adaptor.getChannel(), r.reportedPeer(remote));
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(adaptor);
-            throw e;
-        }
+        SocksPort socks = r.socksPort();
+        long deadline = deadline(timeout > 0 ? TimeUnit.MILLISECONDS.toNanos(timeout) : socks.timeoutNanos());
+        socks.connect(new Legs.Adaptor(adaptor, r.reportedPeer(remote)), target, deadline);
         return true;
     }
 
@@ -163,35 +117,16 @@ public final class Hooks {
     public static Future<Void> asyncChannelConnect(AsynchronousSocketChannel channel, SocketAddress remote,
             Object attachment, CompletionHandler handler) {
         Router r = router();
-        InetSocketAddress target;
         IOException failure = null;
         try {
-            target = r.routeOrNull(remote);
+            InetSocketAddress target = r.routeOrNull(remote);
+            if (target == null) {
+                return null;
+            }
+            SocksPort socks = r.socksPort();
+            socks.connect(new Legs.Async(channel, r.reportedPeer(remote)), target, deadline(socks.timeoutNanos()));
         } catch (IOException e) {
-            target = null;
             failure = e;
-        }
-        if (target == null && failure == null) {
-            return null;
-        }
-        AgentConfig config = r.config();
-        long deadline = deadline(config.timeoutNanos());
-        if (failure == null) {
-            try {
-                Transport.await(channel.connect(config.socksPort()), deadline);
-            } catch (IOException e) {
-                failure = SocksHandshake.proxyUnreachable(config, e);
-            }
-        }
-        if (failure == null) {
-            try {
-                handshake(config, Transport.of(channel, deadline), target);
-                JdkAccess.reportPeer(channel, r.reportedPeer(remote));
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        if (failure != null) {
             closeQuietly(channel);
         }
         if (handler == null) {
@@ -224,7 +159,7 @@ public final class Hooks {
                     + "was sent. Connect with java.net.Socket or a SocketChannel instead.";
         } else {
             message = "streamiso refused a direct connection to " + destination + " that did not go through SocksPort "
-                    + r.config().socksPortText() + "; nothing was sent. An API streamiso does not route made it; add "
+                    + r.socksPort().text() + "; nothing was sent. An API streamiso does not route made it; add "
                     + "the destination to bypass= only if it must be reached directly.";
         }
         LeakReport.refused(LeakReport.Kind.CONNECT, "sun.nio.ch.Net#connect", message);
@@ -348,31 +283,8 @@ public final class Hooks {
         throw new UnsatisfiedLinkError(message);
     }
 
-    private static void handshake(AgentConfig config, Transport transport, InetSocketAddress target)
-            throws IOException {
-        Socks5CommandRequest request = SocksHandshake.connectRequest(target);
-        Socks5CommandResponse reply;
-        try {
-            reply = SocksHandshake.connect(transport, request, config.credentials());
-        } catch (IOException e) {
-            throw SocksHandshake.handshakeFailed(config, e);
-        }
-        if (!reply.status().isSuccess()) {
-            throw SocksHandshake.refused(config, request, reply);
-        }
-    }
-
     private static long deadline(long nanos) {
         return nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
-    }
-
-    /**
-     * Milliseconds left until the deadline, at least 1 (a timeout of 0 would mean none): a deadline that passed
-     * then fails in the next read, inside the handshake, where its failure is put in words.
-     */
-    private static int millisLeft(long deadline) {
-        long nanos = deadline - System.nanoTime();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos)));
     }
 
     private static void closeQuietly(java.io.Closeable c) {

@@ -1,6 +1,5 @@
 package org.streamiso.agent.bootstrap;
 
-import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -9,9 +8,7 @@ import java.lang.reflect.Proxy;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.streamiso.socks.Socks5AddressType;
@@ -24,8 +21,8 @@ import org.streamiso.socks.Socks5CommandType;
  * machine's resolver (and are counted in the leak report). {@code localhost}, IP literals written with the root
  * dot and the machine's own host name are answered by {@link LocalNames} without any resolver, since glibc would
  * send a DNS query for each that its hosts file lacks ({@code localhost.}, {@code 127.0.0.1.}). Every other
- * name is answered through Tor ({@code dns=remote}: SOCKS RESOLVE, with the credentials a connection would
- * use) or by a placeholder ({@code dns=mapped}, and every {@code .onion} name). Either answer keeps the name,
+ * name is answered through Tor ({@code dns=remote}: SOCKS RESOLVE, with the isolation key of the thread and
+ * scope that asked, and of the name where the key includes the destination) or by a placeholder ({@code dns=mapped}, and every {@code .onion} name). Either answer keeps the name,
  * and {@link Router} sends the name, not the address, when the application connects to it.
  *
  * <p>Reverse lookups never reach the machine's resolver (glibc would send a PTR query for any address its
@@ -38,9 +35,6 @@ import org.streamiso.socks.Socks5CommandType;
  * built-in resolver, so a resolver provider of the application's cannot query around it either.
  */
 public final class ResolverGuard implements InvocationHandler {
-    /** How long a loopback SocksPort may take to accept the connection of a lookup. */
-    static final long CONNECT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
-
     // JEP 418's LookupPolicy characteristics; JDK 17's lookups ask for both.
     static final int IPV4 = 1;
     static final int IPV6 = 2;
@@ -149,10 +143,11 @@ public final class ResolverGuard implements InvocationHandler {
     }
 
     private InetAddress resolveThroughTor(String host) throws UnknownHostException {
-        Socks5CommandResponse reply = ask(Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host);
+        Socks5CommandResponse reply = router.socksPort().ask(
+                Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host, host);
         byte[] bytes = Bypass.literal(reply.bndAddr());
         if (reply.bndAddrType().equals(Socks5AddressType.DOMAIN) || bytes == null) {
-            throw new UnknownHostException("Tor SocksPort " + router.config().socksPortText()
+            throw new UnknownHostException("Tor SocksPort " + router.socksPort().text()
                     + " answered a RESOLVE for " + Log.scrub(host) + " without an address; the lookup failed.");
         }
         InetAddress answer = InetAddress.getByAddress(host, bytes);
@@ -174,7 +169,8 @@ public final class ResolverGuard implements InvocationHandler {
         if (router.config().dns() == AgentConfig.Dns.REMOTE && !router.allowsDirect(address, -1)
                 && !NameTable.isPlaceholder(bytes) && isPublic(address)) {
             Socks5CommandRequest request = Socks5CommandRequest.ofAddress(Socks5CommandType.RESOLVE_PTR, address, 0);
-            Socks5CommandResponse reply = ask(request, address.getHostAddress());
+            Socks5CommandResponse reply = router.socksPort().ask(request, address.getHostAddress(),
+                    address.getHostAddress());
             if (!reply.bndAddrType().equals(Socks5AddressType.DOMAIN)) {
                 throw new UnknownHostException("Tor answered no name for " + Log.scrub(address.getHostAddress()));
             }
@@ -206,44 +202,6 @@ public final class ResolverGuard implements InvocationHandler {
             return !((a[0] & 0xFF) == 100 && (a[1] & 0xC0) == 64) && a[0] != 0; // 100.64.0.0/10, 0.0.0.0/8
         }
         return (a[0] & 0xFE) != 0xFC; // fc00::/7
-    }
-
-    /**
-     * One RESOLVE or RESOLVE_PTR through the SocksPort; every failure is an UnknownHostException. Over a
-     * SocketChannel, not a java.net.Socket, which an application's SocketImplFactory would make.
-     */
-    private Socks5CommandResponse ask(Socks5CommandRequest request, String what) throws UnknownHostException {
-        AgentConfig config = router.config();
-        Socks5CommandResponse reply;
-        try (SocketChannel channel = SocketChannel.open()) {
-            channel.configureBlocking(false);
-            long start = System.nanoTime();
-            try {
-                Transport.connect(channel, config.socksPort(), start + Math.min(CONNECT_TIMEOUT_NANOS, config.timeoutNanos()));
-            } catch (IOException e) {
-                throw SocksHandshake.proxyUnreachable(config, e);
-            }
-            try {
-                reply = SocksHandshake.connect(Transport.of(channel, start + config.timeoutNanos()), request,
-                        config.credentials());
-            } catch (IOException e) {
-                throw SocksHandshake.handshakeFailed(config, e);
-            }
-        } catch (IOException e) {
-            throw unknownHost(what, e.getMessage(), e);
-        }
-        if (!reply.status().isSuccess()) {
-            throw unknownHost(what, "Tor SocksPort " + config.socksPortText() + " answered " + reply.status()
-                    + ". Check the name, and that tor can build circuits.", null);
-        }
-        return reply;
-    }
-
-    private static UnknownHostException unknownHost(String what, String reason, Throwable cause) {
-        UnknownHostException e = new UnknownHostException("streamiso could not look up " + Log.scrub(what)
-                + " through Tor: " + reason);
-        e.initCause(cause);
-        return e;
     }
 
     private static int characteristics(Object lookupPolicy) throws ReflectiveOperationException {

@@ -18,23 +18,30 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Router {
     private final AgentConfig config;
+    private final SocksPort socksPort;
     private final NameTable names;
     private final AtomicLong routed = new AtomicLong();
     private final AtomicLong bypassed = new AtomicLong();
     private final Set<InetAddress> locallyResolved = ConcurrentHashMap.newKeySet();
     private volatile String ownHostName;
 
-    public Router(AgentConfig config) {
-        this(config, new NameTable(NameTable.DEFAULT_CAPACITY));
+    public Router(AgentConfig config, Isolation isolation) {
+        this(config, isolation, new NameTable(NameTable.DEFAULT_CAPACITY));
     }
 
-    Router(AgentConfig config, NameTable names) {
+    Router(AgentConfig config, Isolation isolation, NameTable names) {
         this.config = config;
+        this.socksPort = new SocksPort(config, isolation);
         this.names = names;
     }
 
     public AgentConfig config() {
         return config;
+    }
+
+    /** The SocksPort every routed connection and lookup goes to. */
+    public SocksPort socksPort() {
+        return socksPort;
     }
 
     NameTable names() {
@@ -143,7 +150,7 @@ public final class Router {
         routed.incrementAndGet();
         if (Log.isEnabled(Log.Level.DEBUG)) {
             Log.debug("routing a connection to " + Log.scrub(target.getHostString()) + ":" + target.getPort()
-                    + " through SocksPort " + config.socksPortText());
+                    + " through SocksPort " + socksPort.text());
         }
         return target;
     }

@@ -2,14 +2,10 @@ package org.streamiso.agent.bootstrap;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedByInterruptException;
 import java.util.List;
 import java.util.function.Function;
 import org.streamiso.socks.Socks5;
@@ -26,8 +22,8 @@ import org.streamiso.socks.Socks5PasswordAuthResponse;
 import org.streamiso.socks.Socks5Reader;
 
 /**
- * The client side of one SOCKS5 CONNECT over an already connected {@link Transport}, and the words for
- * everything that can go wrong with it.
+ * The client side of one SOCKS5 CONNECT, RESOLVE or RESOLVE_PTR over an already connected {@link Transport};
+ * {@link SocksPort} puts its failures in words.
  *
  * <p>The greeting, the RFC 1929 credentials and the request leave in one write: Tor (and proxy-core)
  * parse pipelined SOCKS messages, and it saves two round trips per connection. Replies are read one by
@@ -74,7 +70,8 @@ final class SocksHandshake {
     /**
      * Runs the handshake; on success the transport carries the application's bytes to the destination.
      *
-     * @throws IOException in the words of {@link #describe}: the caller closes the connection
+     * @throws IOException a {@link ClosedDuringHandshake}, a {@link ProtocolViolation} or the transport's own; the
+     *                     caller closes the connection
      */
     static Socks5CommandResponse connect(Transport transport, Socks5CommandRequest request,
             Socks5PasswordAuthRequest credentials) throws IOException {
@@ -126,80 +123,5 @@ final class SocksHandshake {
         } catch (Socks5Reader.MalformedException e) {
             throw new ProtocolViolation("it does not speak SOCKS5: " + e.getMessage());
         }
-    }
-
-    // ---- words ------------------------------------------------------------------------------------
-
-    /** For a failure to reach the SocksPort itself: what happened, what was done, what to check. */
-    static IOException proxyUnreachable(AgentConfig config, IOException cause) {
-        String port = config.socksPortText();
-        IOException e;
-        if (cause instanceof SocketTimeoutException) {
-            e = new SocketTimeoutException("Tor SocksPort " + port + " did not accept the connection in time; "
-                    + "nothing was sent to the destination. Is tor running with SocksPort "
-                    + config.socksPort().getPort() + "?");
-        } else if (isInterrupt(cause)) {
-            e = interrupted(port, "while connecting to it");
-        } else {
-            e = new ConnectException("Tor SocksPort " + port + " refused the connection (" + words(cause)
-                    + "); nothing was sent to the destination. Is tor running with SocksPort "
-                    + config.socksPort().getPort() + "?");
-        }
-        e.initCause(cause);
-        return e;
-    }
-
-    /** For a failure during the handshake: the destination was not reached, and the connection is closed. */
-    static IOException handshakeFailed(AgentConfig config, IOException cause) {
-        String port = config.socksPortText();
-        IOException e;
-        if (cause instanceof SocketTimeoutException) {
-            e = new SocketTimeoutException("Tor SocksPort " + port + " did not answer the SOCKS handshake in time; "
-                    + "the connection was closed. Check that tor has bootstrapped (its log says "
-                    + "\"Bootstrapped 100%\").");
-        } else if (isInterrupt(cause)) {
-            e = interrupted(port, "during the SOCKS handshake");
-        } else if (cause instanceof ClosedDuringHandshake) {
-            e = new ConnectException("Tor SocksPort " + port + " closed the connection during the SOCKS handshake; "
-                    + "nothing was sent to the destination. Check tor's log for the reason.");
-        } else if (cause instanceof ProtocolViolation) {
-            e = new ConnectException("Tor SocksPort " + port + " is not a usable SOCKS5 server: " + cause.getMessage()
-                    + "; the connection was closed. Is " + port + " a Tor SocksPort (not an HTTP or ControlPort)?");
-        } else {
-            e = new ConnectException("Tor SocksPort " + port + " failed during the SOCKS handshake ("
-                    + words(cause) + "); the connection was closed. Check tor's log.");
-        }
-        e.initCause(cause);
-        return e;
-    }
-
-    /**
-     * An interrupted thread: a channel closes itself on interrupt (ClosedByInterruptException), a future wait
-     * ends (InterruptedIOException), a virtual thread's socket closes ("Closed by interrupt").
-     */
-    private static boolean isInterrupt(IOException cause) {
-        return cause instanceof ClosedByInterruptException
-                || cause instanceof InterruptedIOException && !(cause instanceof SocketTimeoutException)
-                || Thread.currentThread().isInterrupted();
-    }
-
-    private static IOException interrupted(String port, String when) {
-        return new InterruptedIOException("the thread was interrupted " + when + " with Tor SocksPort " + port
-                + "; the connection was closed and nothing was sent to the destination. Something in the application "
-                + "interrupted the connecting thread (a cancelled task or future); connect again on a thread that is "
-                + "not interrupted.");
-    }
-
-    /** An exception in words: its message, or its type where it has none. */
-    private static String words(Throwable t) {
-        String m = t.getMessage();
-        return m == null || m.isEmpty() ? t.getClass().getSimpleName() : m;
-    }
-
-    /** For a SOCKS failure reply: Tor could not reach the destination. */
-    static IOException refused(AgentConfig config, Socks5CommandRequest request, Socks5CommandResponse reply) {
-        return new ConnectException("Tor SocksPort " + config.socksPortText() + " could not connect to "
-                + Log.scrub(request.dstAddr()) + ":" + request.dstPort() + ": " + reply.status()
-                + "; the connection was closed. Check the name and port, and that tor can build circuits.");
     }
 }

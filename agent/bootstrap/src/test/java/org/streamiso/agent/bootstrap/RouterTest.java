@@ -25,8 +25,9 @@ class RouterTest {
     }
 
     private static Router router(String bypass, AgentConfig.Udp udp, NameTable names) {
-        return new Router(new AgentConfig(SOCKS, Bypass.parse(bypass), AgentConfig.Dns.REMOTE, udp, Log.Level.WARN,
-                true, null, AgentConfig.DEFAULT_TIMEOUT_SECONDS), names);
+        AgentConfig config = new AgentConfig(SOCKS, Bypass.parse(bypass), AgentConfig.Dns.REMOTE, udp, Log.Level.WARN,
+                true, "test", java.util.Set.of(), null, AgentConfig.DEFAULT_TIMEOUT_SECONDS);
+        return new Router(config, new Isolation("test", java.util.Set.of(), null, h -> null), names);
     }
 
     @Test

@@ -16,8 +16,12 @@ import java.util.concurrent.TimeUnit;
 final class ForkedJvm {
     static final Path AGENT_JAR = Path.of(System.getProperty("streamiso.agent.jar", "../target/streamiso.jar"));
     static final String CLASSES = System.getProperty("streamiso.test.classes", "target/test-classes");
-    /** The test classes and Netty, for the Netty application; Netty's classes load only where it is used. */
+    /**
+     * The test classes, the isolation API jar and Netty, for the Netty application; Netty's classes load only where
+     * it is used.
+     */
     static final String CLASS_PATH = CLASSES + java.io.File.pathSeparator
+            + System.getProperty("streamiso.api.jar", "../target/streamiso-api.jar") + java.io.File.pathSeparator
             + System.getProperty("streamiso.netty.classpath", "");
 
     /** What the forked JVM printed and how it ended. */

@@ -21,6 +21,8 @@ import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5Decoded;
 import org.streamiso.socks.Socks5InitialRequest;
 import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.socks.Socks5PasswordAuthResponse;
 import org.streamiso.socks.Socks5Reader;
 
 /**
@@ -49,6 +51,16 @@ final class RecordingSocks5Server implements AutoCloseable {
 
     private final ServerSocket server;
     private final List<Socks5CommandRequest> requests = new CopyOnWriteArrayList<>();
+    private final List<Recorded> credentials = new CopyOnWriteArrayList<>();
+
+    /** One request with the RFC 1929 credentials it came with (null: none), in the order they arrived. */
+    record Recorded(Socks5CommandRequest request, Socks5PasswordAuthRequest auth) {
+    }
+
+    /** Every request with its credentials. */
+    List<Recorded> recorded() {
+        return credentials;
+    }
     private final Function<Socks5CommandRequest, InetSocketAddress> destinations;
     private volatile Socks5CommandStatus answer = Socks5CommandStatus.SUCCESS;
 
@@ -92,13 +104,20 @@ final class RecordingSocks5Server implements AutoCloseable {
             InputStream in = client.getInputStream();
             OutputStream out = client.getOutputStream();
             Socks5InitialRequest greeting = read(in, Socks5Codec::decodeInitialRequest);
-            if (!greeting.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
+            Socks5PasswordAuthRequest auth = null;
+            if (greeting.authMethods().contains(Socks5AuthMethod.PASSWORD)) {
+                out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
+                auth = read(in, Socks5Codec::decodePasswordAuthRequest);
+                out.write(Socks5Codec.encode(new Socks5PasswordAuthResponse(org.streamiso.socks.Socks5.PASSWORD_AUTH_SUCCESS)));
+            } else if (greeting.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
+                out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
+            } else {
                 out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED)));
                 return;
             }
-            out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
             Socks5CommandRequest request = read(in, Socks5Codec::decodeCommandRequest);
             requests.add(request);
+            credentials.add(new Recorded(request, auth));
             if (!request.type().equals(Socks5CommandType.CONNECT)) {
                 out.write(Socks5Codec.encode(resolve(request)));
                 return;

@@ -1,0 +1,178 @@
+package org.streamiso.agent.bootstrap;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketImpl;
+import java.net.SocketOptions;
+import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The application's connections on their way to the SocksPort, one {@link SocksPort.Leg} per JDK API: each
+ * connects its own socket or channel to the SocksPort (that connect passes the hooks, which let the SocksPort
+ * through), bounds the handshake by the deadline, and afterwards restores the application's settings and reports
+ * the destination the application asked for as the peer.
+ */
+final class Legs {
+    private Legs() {
+    }
+
+    /** Milliseconds left until the deadline, at least 1 (0 would mean no timeout); a passed one fails in the read. */
+    static int millisLeft(long deadline) {
+        long nanos = deadline - System.nanoTime();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos)));
+    }
+
+    /** A {@code java.net.Socket}'s implementation; the handshake reads with SO_TIMEOUT. */
+    static final class Impl implements SocksPort.Leg {
+        private final SocketImpl impl;
+        private final InetSocketAddress peer;
+        private Object previousTimeout;
+
+        Impl(SocketImpl impl, InetSocketAddress peer) {
+            this.impl = impl;
+            this.peer = peer;
+        }
+
+        @Override
+        public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
+            JdkAccess.connect(impl, socksPort, millisLeft(deadline));
+        }
+
+        @Override
+        public Transport transport(long deadline) throws IOException {
+            previousTimeout = impl.getOption(SocketOptions.SO_TIMEOUT);
+            impl.setOption(SocketOptions.SO_TIMEOUT, millisLeft(deadline));
+            return Transport.of(JdkAccess.inputStream(impl), JdkAccess.outputStream(impl));
+        }
+
+        @Override
+        public void succeeded() throws IOException {
+            impl.setOption(SocketOptions.SO_TIMEOUT, previousTimeout);
+            JdkAccess.reportPeer(impl, peer);
+        }
+
+        @Override
+        public void close() {
+            JdkAccess.closeQuietly(impl);
+        }
+    }
+
+    /**
+     * A SocketChannel; a blocking one has no read timeout, so it is non-blocking during the handshake, waiting with
+     * the JDK's own poll, and blocking again afterwards.
+     */
+    static final class Channel implements SocksPort.Leg {
+        private final SocketChannel channel;
+        private final InetSocketAddress peer;
+        private final boolean blocking;
+
+        Channel(SocketChannel channel, InetSocketAddress peer) {
+            this.channel = channel;
+            this.peer = peer;
+            this.blocking = channel.isBlocking();
+        }
+
+        @Override
+        public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
+            if (blocking) {
+                channel.configureBlocking(false);
+            }
+            Transport.connect(channel, socksPort, deadline);
+        }
+
+        @Override
+        public Transport transport(long deadline) {
+            return Transport.of(channel, deadline);
+        }
+
+        @Override
+        public void succeeded() throws IOException {
+            if (blocking) {
+                channel.configureBlocking(true);
+            }
+            JdkAccess.reportPeer(channel, peer);
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(channel);
+        }
+    }
+
+    /** {@code SocketChannel.socket()}: the adaptor's streams honour SO_TIMEOUT. */
+    static final class Adaptor implements SocksPort.Leg {
+        private final Socket adaptor;
+        private final InetSocketAddress peer;
+        private int previousTimeout;
+
+        Adaptor(Socket adaptor, InetSocketAddress peer) {
+            this.adaptor = adaptor;
+            this.peer = peer;
+        }
+
+        @Override
+        public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
+            adaptor.connect(socksPort, millisLeft(deadline));
+        }
+
+        @Override
+        public Transport transport(long deadline) throws IOException {
+            previousTimeout = adaptor.getSoTimeout();
+            adaptor.setSoTimeout(millisLeft(deadline));
+            return Transport.of(adaptor.getInputStream(), adaptor.getOutputStream());
+        }
+
+        @Override
+        public void succeeded() throws IOException {
+            adaptor.setSoTimeout(previousTimeout);
+            JdkAccess.reportPeer(adaptor.getChannel(), peer);
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(adaptor);
+        }
+    }
+
+    /** An AsynchronousSocketChannel, waiting on each operation's future until the deadline. */
+    static final class Async implements SocksPort.Leg {
+        private final AsynchronousSocketChannel channel;
+        private final InetSocketAddress peer;
+
+        Async(AsynchronousSocketChannel channel, InetSocketAddress peer) {
+            this.channel = channel;
+            this.peer = peer;
+        }
+
+        @Override
+        public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
+            Transport.await(channel.connect(socksPort), deadline);
+        }
+
+        @Override
+        public Transport transport(long deadline) {
+            return Transport.of(channel, deadline);
+        }
+
+        @Override
+        public void succeeded() {
+            JdkAccess.reportPeer(channel, peer);
+        }
+
+        @Override
+        public void close() {
+            closeQuietly(channel);
+        }
+    }
+
+    static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // The connection failed already; the caller throws the reason.
+        }
+    }
+}
