@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.opentest4j.TestAbortedException;
 import org.streamiso.testnet.internal.Executables;
@@ -35,6 +36,15 @@ public final class TorNetworks {
      */
     public static final String UNKNOWN_NAME = "nowhere.streamiso.test";
 
+    /**
+     * Names only Tor knows where the Public Suffix List and a count of two labels disagree about the first party
+     * ({@code github.io} is a public suffix, so {@code alice.github.io} and {@code bob.github.io} are two parties;
+     * {@code example.co.uk} is one party of two hosts, and {@code other.co.uk} another), mapped to 127.0.0.1, for the
+     * first-party isolation tests. Mapped inside the private network only: nothing resolves them elsewhere.
+     */
+    public static final List<String> FIRST_PARTY_NAMES = List.of("alice.github.io", "bob.github.io",
+            "a.example.co.uk", "b.example.co.uk", "c.other.co.uk");
+
     /** Environment variable: {@code 1} turns "tor is missing" from a skipped test into a failed one. */
     public static final String REQUIRE_TOR_ENV = "STREAMISO_REQUIRE_TOR";
     /** System property: the folder in which the shared network's work directory is created. */
@@ -54,6 +64,9 @@ public final class TorNetworks {
         entries.put(WEB_NAME, "127.0.0.1");
         entries.put(API_NAME, "127.0.0.1");
         entries.put(CANARY_NAME, "127.0.0.1");
+        for (String name : FIRST_PARTY_NAMES) {
+            entries.put(name, "127.0.0.1");
+        }
         return entries;
     }
 
