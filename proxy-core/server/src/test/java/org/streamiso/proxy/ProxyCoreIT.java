@@ -3,6 +3,7 @@ package org.streamiso.proxy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -15,12 +16,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import net.freehaven.tor.control.ConfigEntry;
+import net.freehaven.tor.control.TorControlConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,6 +43,7 @@ import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.proxy.testing.EchoServer;
 import org.streamiso.proxy.testing.ItResources;
 import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
@@ -59,6 +64,13 @@ class ProxyCoreIT {
     private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(60);
     private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
     private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
+    /** What streamiso agents send: {@code <torS0X>0} and an isolation string. */
+    private static final Socks5PasswordAuthRequest SHOP_A = new IsolationString("shop", "thread", "a".repeat(32))
+            .credentials();
+    private static final Socks5PasswordAuthRequest SHOP_B = new IsolationString("shop", "thread", "b".repeat(32))
+            .credentials();
+    private static final Socks5PasswordAuthRequest MAIL = new IsolationString("mail", "app", "c".repeat(32))
+            .credentials();
 
     private final ItResources resources = new ItResources();
     private final Log log = resources.log();
@@ -75,6 +87,11 @@ class ProxyCoreIT {
 
     private ProxyServer startProxy(PrivateTorNetwork tor, CircuitAudit audit, StreamObserver observer)
             throws IOException {
+        return startProxy(tor, audit, observer, tor.socksPorts().get(0));
+    }
+
+    private ProxyServer startProxy(PrivateTorNetwork tor, CircuitAudit audit, StreamObserver observer,
+            InetSocketAddress torSocksPort) throws IOException {
         TorMonitor monitor = resources.closing(new TorMonitor(() -> JtorctlTorControl.connect(tor.controlPort(), 10_000),
                 () -> Files.readAllBytes(tor.cookieFile()), tor.controlPort().toString(), audit, log,
                 Duration.ofSeconds(1)));
@@ -83,7 +100,7 @@ class ProxyCoreIT {
         assertEquals(100, monitor.bootstrapProgress());
         RelayConfig config = RelayConfig.of(List.of(new ListenerConfig(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), IsolationPolicy.CLIENT, null)),
-                List.of(tor.socksPorts().get(0)));
+                List.of(torSocksPort));
         return resources.closing(ProxyServer.start(config, IsolationCredentials.random(), monitor, observer, log));
     }
 
@@ -127,6 +144,123 @@ class ProxyCoreIT {
             assertEquals(0, audit.violationCount());
         }
         assertEquals(2, proxy.stats().relayed());
+    }
+
+    /**
+     * Clients that speak the credential contract, as the streamiso agent does: two isolation strings end on two
+     * circuits, one isolation string keeps its circuit, and tor 0.4.9 takes the {@code <torS0X>0} credentials
+     * proxy-core sends it.
+     */
+    @Test
+    void agentClientsWithTwoIsolationStringsEndOnTwoCircuitsAndWithOneOnOne(PrivateTorNetwork tor) throws Exception {
+        CircuitAudit audit = new CircuitAudit(log, new Safelog(false));
+        ProxyServer proxy = startProxy(tor, audit);
+        InetSocketAddress socksPort = proxy.listenAddresses().get(0);
+        try (StreamEvents events = StreamEvents.open(tor);
+             EchoServer forA = EchoServer.start();
+             EchoServer forB = EchoServer.start();
+             EchoServer forAAgain = EchoServer.start();
+             Socket a = SocksClient.connect(socksPort, SHOP_A, connectTo(TorNetworks.WEB_NAME, forA.port()));
+             Socket b = SocksClient.connect(socksPort, SHOP_B, connectTo(TorNetworks.WEB_NAME, forB.port()))) {
+            a.setSoTimeout(30_000);
+            b.setSoTimeout(30_000);
+            assertArrayEquals("a".getBytes(StandardCharsets.US_ASCII), echo(a, "a"));
+            assertArrayEquals("b".getBytes(StandardCharsets.US_ASCII), echo(b, "b"));
+            String circuitA = events.awaitSucceeded(forA.port(), EVENT_TIMEOUT).circuitId();
+            String circuitB = events.awaitSucceeded(forB.port(), EVENT_TIMEOUT).circuitId();
+            assertNotEquals("0", circuitA);
+            assertNotEquals(circuitA, circuitB, "two isolation strings shared a circuit: " + events.events());
+            try (Socket aAgain = SocksClient.connect(socksPort, SHOP_A, connectTo(TorNetworks.WEB_NAME,
+                    forAAgain.port()))) {
+                aAgain.setSoTimeout(30_000);
+                assertArrayEquals("a2".getBytes(StandardCharsets.US_ASCII), echo(aAgain, "a2"));
+                assertEquals(circuitA, events.awaitSucceeded(forAAgain.port(), EVENT_TIMEOUT).circuitId(),
+                        "one isolation string, two circuits: " + events.events());
+            }
+            CircuitAudit.CircuitView view = audit.await(() -> audit.circuits().stream()
+                    .filter(c -> c.circuitId().equals(circuitA) && c.streams() == 2).findFirst().orElse(null),
+                    EVENT_TIMEOUT);
+            assertEquals(1, view.isolationKeys().size(), view.toString());
+            assertTrue(view.isolationKeys().iterator().next().startsWith("si1:shop:thread:"), view.toString());
+            assertEquals(0, audit.violationCount());
+        }
+        assertEquals(3, proxy.stats().relayed());
+    }
+
+    /** What proxy-core refuses, tor 0.4.9 refuses too: a proposal-351 username other than {@code <torS0X>0}. */
+    @Test
+    void torRefusesAnotherProposal351UsernameAsProxyCoreDoes(PrivateTorNetwork tor) throws Exception {
+        ProxyServer proxy = startProxy(tor, new CircuitAudit(log, new Safelog(false)));
+        Socks5PasswordAuthRequest rpc = new Socks5PasswordAuthRequest("<torS0X>1", SHOP_A.password());
+        for (InetSocketAddress socksPort : List.of(tor.socksPorts().get(0), proxy.listenAddresses().get(0))) {
+            try (EchoServer canary = EchoServer.start()) {
+                // Refused in the RFC 1929 exchange: a failure status, or the connection closed (tor closes it).
+                assertThrows(IOException.class, () -> SocksClient.request(socksPort, rpc,
+                        connectTo(TorNetworks.WEB_NAME, canary.port()), 30_000), socksPort.toString());
+                assertEquals(0, canary.acceptedConnections());
+            }
+        }
+        assertEquals(1, proxy.stats().refusedByProxy());
+    }
+
+    /**
+     * A SocksPort with NoIsolateSOCKSAuth puts the streams of two isolation strings on one circuit, and the audit
+     * reports it. The port is added to the running tor over the ControlPort and removed again afterwards.
+     */
+    @Test
+    void aSocksPortWithoutIsolateSocksAuthMakesTheAuditReportAViolation(PrivateTorNetwork tor) throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        InetSocketAddress unisolated = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        try (Socket controlSocket = new Socket()) {
+            controlSocket.connect(tor.controlPort(), 10_000);
+            TorControlConnection control = new TorControlConnection(controlSocket);
+            control.launchThread(true);
+            control.authenticate(Files.readAllBytes(tor.cookieFile()));
+            List<String> before = new ArrayList<>();
+            for (ConfigEntry entry : control.getConf("SocksPort")) {
+                before.add("SocksPort " + entry.value);
+            }
+            List<String> with = new ArrayList<>(before);
+            with.add("SocksPort 127.0.0.1:" + port + " NoIsolateSOCKSAuth ExtendedErrors");
+            control.setConf(with);
+            try {
+                CircuitAudit audit = new CircuitAudit(log, new Safelog(false));
+                ProxyServer proxy = startProxy(tor, audit, audit, unisolated);
+                InetSocketAddress socksPort = proxy.listenAddresses().get(0);
+                try (StreamEvents events = StreamEvents.open(tor);
+                     EchoServer first = EchoServer.start();
+                     EchoServer second = EchoServer.start();
+                     Socket a = SocksClient.connect(socksPort, SHOP_A, connectTo(TorNetworks.WEB_NAME,
+                             first.port()))) {
+                    a.setSoTimeout(30_000);
+                    assertArrayEquals("1".getBytes(StandardCharsets.US_ASCII), echo(a, "1"));
+                    String firstCircuit = events.awaitSucceeded(first.port(), EVENT_TIMEOUT).circuitId();
+                    try (Socket b = SocksClient.connect(socksPort, MAIL, connectTo(TorNetworks.WEB_NAME,
+                            second.port()))) {
+                        b.setSoTimeout(30_000);
+                        assertArrayEquals("2".getBytes(StandardCharsets.US_ASCII), echo(b, "2"));
+                        assertEquals(firstCircuit, events.awaitSucceeded(second.port(), EVENT_TIMEOUT).circuitId(),
+                                "a NoIsolateSOCKSAuth SocksPort kept two isolation strings apart: " + events.events());
+                        CircuitAudit.Violation violation = audit.await(
+                                () -> audit.violations().isEmpty() ? null : audit.violations().get(0), EVENT_TIMEOUT);
+                        assertEquals(firstCircuit, violation.circuitId());
+                        assertEquals(2, violation.isolationKeys().size());
+                    }
+                }
+                assertEquals(1, audit.violationCount());
+                String logText = resources.logText();
+                assertTrue(logText.contains("ERROR ISOLATION VIOLATED: Tor circuit " + audit.violations().get(0)
+                        .circuitId() + " carries streams of 2 different isolation keys ("), logText);
+                assertTrue(logText.contains("si1:shop:thread:[scrubbed]") && logText.contains("si1:mail:app:[scrubbed]"),
+                        logText);
+                assertTrue(logText.contains("check torrc for NoIsolateSOCKSAuth"), logText);
+            } finally {
+                control.setConf(before);
+            }
+        }
     }
 
     /**

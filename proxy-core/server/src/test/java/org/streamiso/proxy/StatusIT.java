@@ -2,6 +2,7 @@ package org.streamiso.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -37,6 +39,7 @@ import org.streamiso.proxy.testing.EchoServer;
 import org.streamiso.proxy.testing.ItResources;
 import org.streamiso.proxy.testing.Http;
 import org.streamiso.proxy.testing.SocksClient;
+import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
@@ -185,6 +188,66 @@ class StatusIT {
             assertEquals(0L, at(aliceKey, "streams", 0, "epoch"));
             assertEquals(aliceAfter, at(aliceKey, "streams", 1, "circuit"));
             assertEquals(1L, at(aliceKey, "streams", 1, "epoch"));
+            assertEquals(0, audit.violationCount());
+        }
+    }
+
+    /**
+     * The same for clients that speak the credential contract: renewing one isolation string moves only that
+     * agent key to a new circuit, not another key of the same app and kind; the status groups both under their app
+     * and kind with the circuits and exits Tor reports.
+     */
+    @Test
+    void afterRenewingOneIsolationStringItsNextStreamIsOnANewCircuitAndAnotherStringsIsNot(PrivateTorNetwork tor)
+            throws Exception {
+        startProxy(tor);
+        Socks5PasswordAuthRequest shopA = new IsolationString("shop", "thread", "a".repeat(32)).credentials();
+        Socks5PasswordAuthRequest shopB = new IsolationString("shop", "thread", "b".repeat(32)).credentials();
+        try (StreamEvents events = StreamEvents.open(tor);
+             EchoServer a1 = resources.closing(EchoServer.start());
+             EchoServer b1 = resources.closing(EchoServer.start());
+             EchoServer a2 = resources.closing(EchoServer.start());
+             EchoServer b2 = resources.closing(EchoServer.start())) {
+            stream(shopA, a1);
+            stream(shopB, b1);
+            String aBefore = events.awaitSucceeded(a1.port(), EVENT_TIMEOUT).circuitId();
+            String bBefore = events.awaitSucceeded(b1.port(), EVENT_TIMEOUT).circuitId();
+            assertNotEquals(aBefore, bBefore, "two isolation strings shared a circuit: " + events.events());
+
+            Http.Response renewed = Http.request(status, "POST", "/renew?key="
+                    + URLEncoder.encode(shopA.password(), StandardCharsets.ISO_8859_1));
+            assertEquals(200, renewed.code(), renewed.body());
+            assertEquals("si1:shop:thread:[scrubbed]", at(renewed.json(), "key"));
+
+            stream(shopA, a2);
+            stream(shopB, b2);
+            String aAfter = events.awaitSucceeded(a2.port(), EVENT_TIMEOUT).circuitId();
+            String bAfter = events.awaitSucceeded(b2.port(), EVENT_TIMEOUT).circuitId();
+            assertNotEquals(aBefore, aAfter, "the renewed string's stream kept its old circuit: " + events.events());
+            assertNotEquals(bBefore, aAfter, "the renewed string shares another's circuit: " + events.events());
+            assertEquals(bBefore, bAfter, "renewing one string moved another of its app: " + events.events());
+
+            CircuitAudit.CircuitView audited = awaitAudited(aAfter);
+            awaitAudited(aBefore);
+            Http.Response response = Http.request(status, "GET", "/status");
+            assertFalse(response.body().contains("a".repeat(32)), response.body());
+            Object json = response.json();
+            assertEquals("shop", at(json, "apps", 0, "app"));
+            assertEquals("thread", at(json, "apps", 0, "kinds", 0, "kind"));
+            Object keyA = at(json, "apps", 0, "kinds", 0, "keys", 0);
+            assertEquals("[scrubbed]", at(keyA, "key"));
+            assertEquals(1L, at(keyA, "epoch"));
+            assertEquals(2L, at(keyA, "openStreams"));
+            assertEquals(aBefore, at(keyA, "circuits", 0, "id"), response.body());
+            assertEquals(aAfter, at(keyA, "circuits", 1, "id"), response.body());
+            assertEquals(audited.exit(), at(keyA, "circuits", 1, "exit"));
+            Object keyB = at(json, "apps", 0, "kinds", 0, "keys", 1);
+            assertEquals(1, ((List<?>) at(keyB, "circuits")).size(), response.body());
+            assertEquals(bBefore, at(keyB, "circuits", 0, "id"));
+            assertEquals(2L, at(keyB, "circuits", 0, "streams"));
+            String table = StatusTable.render(json);
+            assertTrue(table.matches("(?s).*\\nshop +thread +127\\.0\\.0\\.1 +\\[scrubbed] +1 +1 +" + aAfter
+                    + " +\\$.*"), table);
             assertEquals(0, audit.violationCount());
         }
     }
