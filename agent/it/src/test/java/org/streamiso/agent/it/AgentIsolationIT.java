@@ -11,7 +11,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.streamiso.testnet.PrivateTorNetwork;
 import org.streamiso.testnet.StreamEvent;
 import org.streamiso.testnet.StreamEvents;
@@ -22,7 +23,8 @@ import org.streamiso.testnet.TorNetworks;
  * for every {@code isolate} mode, streams of different keys never share a circuit and streams of one key share one;
  * first parties follow the Public Suffix List on names only Tor knows; an API scope is a key, and renewing it moves
  * its next stream to a new circuit while another scope keeps its own; two JVMs never share a circuit. Each stream goes
- * to a web server of its own, so its STREAM event is found by the target port.
+ * to a web server of its own, so its STREAM event is found by the target port. Every test runs twice: the agent
+ * straight to Tor's SocksPort, and through proxy-core, which keys clients by their isolation strings.
  */
 class AgentIsolationIT {
     static final Duration WAIT = Duration.ofSeconds(90);
@@ -30,10 +32,15 @@ class AgentIsolationIT {
     static StreamEvents events;
     static final List<TestWebServer> servers = new ArrayList<>();
 
+    static ProxyCoreProcess proxyCore;
+    static int proxyCorePort;
+
     @BeforeAll
     static void start() throws Exception {
         tor = TorNetworks.shared();
         events = StreamEvents.open(tor);
+        proxyCore = new ProxyCoreProcess("--tor-socks", "127.0.0.1:" + tor.socksPorts().get(3).getPort());
+        proxyCorePort = proxyCore.port();
     }
 
     @AfterAll
@@ -41,13 +48,19 @@ class AgentIsolationIT {
         for (TestWebServer s : servers) {
             s.close();
         }
+        if (proxyCore != null) {
+            proxyCore.close();
+        }
         if (events != null) {
             events.close();
         }
     }
 
+    /** Where the agent points: Tor's SocksPort, or proxy-core in front of another of Tor's SocksPorts. */
+    private static String via;
+
     private static int socksPort() {
-        return tor.socksPorts().get(0).getPort();
+        return via.equals("proxy-core") ? proxyCorePort : tor.socksPorts().get(0).getPort();
     }
 
     /** A new web server's port: one per stream, so that its STREAM event names it. */
@@ -93,8 +106,10 @@ class AgentIsolationIT {
         }
     }
 
-    @Test
-    void appIsOneCircuitPerJvmAndTwoJvmsOfOneNameNeverShareOne() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tor", "proxy-core"})
+    void appIsOneCircuitPerJvmAndTwoJvmsOfOneNameNeverShareOne(String through) throws Exception {
+        via = through;
         int p1 = port();
         int p2 = port();
         int p3 = port();
@@ -104,8 +119,10 @@ class AgentIsolationIT {
         assertNotEquals(circuit(p1), circuit(p3), "another JVM with the same app name: another circuit");
     }
 
-    @Test
-    void threadKeysEachThreadApart() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tor", "proxy-core"})
+    void threadKeysEachThreadApart(String through) throws Exception {
+        via = through;
         int p1 = port();
         int p2 = port();
         int p3 = port();
@@ -115,8 +132,10 @@ class AgentIsolationIT {
         assertNotEquals(circuit(p1), circuit(p2));
     }
 
-    @Test
-    void destHostAndDestPortKeyTheDestinationApart() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tor", "proxy-core"})
+    void destHostAndDestPortKeyTheDestinationApart(String through) throws Exception {
+        via = through;
         int p1 = port();
         int p2 = port();
         int p3 = port();
@@ -133,8 +152,10 @@ class AgentIsolationIT {
         assertNotEquals(sameport.get(0), circuit(q2));
     }
 
-    @Test
-    void firstPartyFollowsThePublicSuffixListWhereALabelCountWouldNot() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tor", "proxy-core"})
+    void firstPartyFollowsThePublicSuffixListWhereALabelCountWouldNot(String through) throws Exception {
+        via = through;
         List<String> names = TorNetworks.FIRST_PARTY_NAMES;
         int[] p = {port(), port(), port(), port(), port()};
         String[] steps = new String[names.size()];
@@ -149,16 +170,20 @@ class AgentIsolationIT {
                 + "say one, co.uk)");
     }
 
-    @Test
-    void connectionGivesEveryConnectionItsOwnCircuit() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tor", "proxy-core"})
+    void connectionGivesEveryConnectionItsOwnCircuit(String through) throws Exception {
+        via = through;
         int p1 = port();
         int p2 = port();
         run("isolate=connection", fetch("a", "-", TorNetworks.WEB_NAME, p1), fetch("a", "-", TorNetworks.WEB_NAME, p2));
         assertNotEquals(circuit(p1), circuit(p2));
     }
 
-    @Test
-    void apiScopesAreKeysAndRenewingOneMovesOnlyIt() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"tor", "proxy-core"})
+    void apiScopesAreKeysAndRenewingOneMovesOnlyIt(String through) throws Exception {
+        via = through;
         int[] p = {port(), port(), port(), port(), port(), port()};
         run("isolate=app", fetch("a", "alice", TorNetworks.WEB_NAME, p[0]), fetch("a", "bob", TorNetworks.WEB_NAME, p[1]),
                 fetch("b", "alice", TorNetworks.API_NAME, p[2]), "child:alice:" + TorNetworks.WEB_NAME + ":" + p[3],

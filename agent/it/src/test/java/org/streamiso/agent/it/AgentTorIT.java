@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,51 +27,27 @@ class AgentTorIT {
     static final List<String> PATHS = Clients.PATHS;
     static final Duration STREAM_WAIT = Duration.ofSeconds(60);
 
-    static final Path PROXY_CORE_JAR = Path.of(System.getProperty("streamiso.proxy-core.jar",
-            "../../proxy-core/target/proxy-core.jar"));
-
     static PrivateTorNetwork tor;
     static StreamEvents events;
-    static Process proxyCore;
+    static ProxyCoreProcess proxyCore;
     static int proxyCorePort;
 
     @BeforeAll
     static void start() throws Exception {
         tor = TorNetworks.shared();
         events = StreamEvents.open(tor);
-        proxyCorePort = CanaryListener.deadPort();
-        proxyCore = new ProcessBuilder(ForkedJvm.java(), "-jar", PROXY_CORE_JAR.toAbsolutePath().toString(),
-                "--listen", "127.0.0.1:" + proxyCorePort, "--tor-socks", "127.0.0.1:" + socksPort(3),
-                "--tor-control", "127.0.0.1:" + tor.controlPort().getPort(), "--tor-cookie", tor.cookieFile().toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
-        awaitListening(proxyCorePort, Duration.ofSeconds(60));
+        proxyCore = new ProxyCoreProcess("--tor-socks", "127.0.0.1:" + socksPort(3), "--tor-control", "127.0.0.1:"
+                + tor.controlPort().getPort(), "--tor-cookie", tor.cookieFile().toString());
+        proxyCorePort = proxyCore.port();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (proxyCore != null) {
-            proxyCore.destroy();
-            proxyCore.waitFor(10, TimeUnit.SECONDS);
-            proxyCore.destroyForcibly();
+            proxyCore.close();
         }
         if (events != null) {
             events.close();
-        }
-    }
-
-    private static void awaitListening(int port, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException e) {
-                if (!proxyCore.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("proxy-core did not listen on 127.0.0.1:" + port + " within "
-                            + timeout + " (alive: " + proxyCore.isAlive() + ")", e);
-                }
-                proxyCore.waitFor(50, TimeUnit.MILLISECONDS);
-            }
         }
     }
 
