@@ -95,6 +95,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
     private EchoServer probeListener;
     private List<InetSocketAddress> socksPorts = List.of();
     private InetSocketAddress isolateDestAddrSocksPort;
+    private InetSocketAddress noIsolateSocksAuthSocksPort;
     private InetSocketAddress controlPort;
     private Path cookieFile;
     private TorProcess client;
@@ -141,6 +142,15 @@ public final class PrivateTorNetwork implements AutoCloseable {
         return isolateDestAddrSocksPort;
     }
 
+    /**
+     * A SocksPort with {@code NoIsolateSOCKSAuth}: Tor may put streams of different credentials on one circuit, so
+     * an isolation audit pointed at it must see violations. Part of the network from its start, since changing a
+     * running client's SocksPorts (SETCONF) makes Tor stop reusing circuits that other tests rely on.
+     */
+    public InetSocketAddress noIsolateSocksAuthSocksPort() {
+        return noIsolateSocksAuthSocksPort;
+    }
+
     /** The client's ControlPort; authenticate with the cookie in {@link #cookieFile()}. */
     public InetSocketAddress controlPort() {
         return controlPort;
@@ -179,7 +189,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
         Path defaultsTorrc = workDir.resolve("torrc-defaults");
         Files.writeString(defaultsTorrc, "# Empty on purpose: keeps any system-wide torrc-defaults out.\n");
 
-        List<Integer> ports = FreePorts.allocate(AUTHORITY_COUNT * 2 + EXIT_COUNT + socksPortCount + 2);
+        List<Integer> ports = FreePorts.allocate(AUTHORITY_COUNT * 2 + EXIT_COUNT + socksPortCount + 3);
         List<Relay> authorities = createAuthorities(ports.subList(0, AUTHORITY_COUNT * 2), defaultsTorrc);
         List<Relay> exits = new ArrayList<>();
         for (int i = 0; i < EXIT_COUNT; i++) {
@@ -193,6 +203,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
         List<Integer> plainSocksPorts = clientPorts.subList(0, socksPortCount);
         int isolatePort = clientPorts.get(socksPortCount);
         int control = clientPorts.get(socksPortCount + 1);
+        int unisolatedPort = clientPorts.get(socksPortCount + 2);
 
         long pid = ProcessHandle.current().pid();
         for (Relay authority : authorities) {
@@ -203,10 +214,11 @@ public final class PrivateTorNetwork implements AutoCloseable {
         }
         Path clientData = workDir.resolve("client");
         client = launch("client", TorrcTemplates.client(clientData, authorities, plainSocksPorts, isolatePort,
-                control, mappedNames, pid), defaultsTorrc);
+                unisolatedPort, control, mappedNames, pid), defaultsTorrc);
 
         socksPorts = plainSocksPorts.stream().map(port -> new InetSocketAddress("127.0.0.1", port)).toList();
         isolateDestAddrSocksPort = new InetSocketAddress("127.0.0.1", isolatePort);
+        noIsolateSocksAuthSocksPort = new InetSocketAddress("127.0.0.1", unisolatedPort);
         controlPort = new InetSocketAddress("127.0.0.1", control);
         cookieFile = clientData.resolve("control_auth_cookie");
 
@@ -284,6 +296,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
         String lastProbeFailure = null;
         List<InetSocketAddress> unprobed = new ArrayList<>(socksPorts);
         unprobed.add(isolateDestAddrSocksPort);
+        unprobed.add(noIsolateSocksAuthSocksPort);
         while (true) {
             for (TorProcess process : processesSnapshot()) {
                 if (!process.isAlive()) {

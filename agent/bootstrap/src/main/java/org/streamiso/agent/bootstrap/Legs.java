@@ -61,7 +61,8 @@ final class Legs {
     }
 
     /**
-     * A SocketChannel; a blocking one has no read timeout, so it is non-blocking during the handshake, waiting with
+     * A SocketChannel (the application's, or a lookup's own, which reports no peer: {@code peer} null); a blocking
+     * one has no read timeout, so it is non-blocking during the handshake, waiting with
      * the JDK's own poll, and blocking again afterwards.
      */
     static final class Channel implements SocksPort.Leg {
@@ -93,7 +94,9 @@ final class Legs {
             if (blocking) {
                 channel.configureBlocking(true);
             }
-            JdkAccess.reportPeer(channel, peer);
+            if (peer != null) {
+                JdkAccess.reportPeer(channel, peer);
+            }
         }
 
         @Override

@@ -88,12 +88,10 @@ public final class SocksPort {
      */
     Socks5CommandResponse ask(Socks5CommandRequest request, String host, String what) throws UnknownHostException {
         Socks5CommandResponse reply;
-        try {
-            SocketChannel channel = SocketChannel.open();
+        try (SocketChannel channel = SocketChannel.open()) {
             channel.configureBlocking(false);
-            reply = exchange(new LookupLeg(channel), request, isolation.credentials(host, 0),
+            reply = exchange(new Legs.Channel(channel, null), request, isolation.credentials(host, 0),
                     System.nanoTime() + config.timeoutNanos());
-            channel.close();
         } catch (IOException e) {
             throw unknownHost(what, e.getMessage(), e);
         }
@@ -126,38 +124,6 @@ public final class SocksPort {
         } catch (IOException | RuntimeException e) {
             leg.close();
             throw e;
-        }
-    }
-
-    /** A lookup's own channel, non-blocking, closed after the answer. */
-    private static final class LookupLeg implements Leg {
-        private final SocketChannel channel;
-
-        LookupLeg(SocketChannel channel) {
-            this.channel = channel;
-        }
-
-        @Override
-        public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
-            Transport.connect(channel, socksPort, deadline);
-        }
-
-        @Override
-        public Transport transport(long deadline) {
-            return Transport.of(channel, deadline);
-        }
-
-        @Override
-        public void succeeded() {
-        }
-
-        @Override
-        public void close() {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // The lookup failed already.
-            }
         }
     }
 

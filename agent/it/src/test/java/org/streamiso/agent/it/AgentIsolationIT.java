@@ -108,15 +108,19 @@ class AgentIsolationIT {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"tor", "proxy-core"})
-    void appIsOneCircuitPerJvmAndTwoJvmsOfOneNameNeverShareOne(String through) throws Exception {
+    void appIsOneCircuitPerJvmAndTwoJvmsNeverShareOneWhateverTheirNames(String through) throws Exception {
         via = through;
         int p1 = port();
         int p2 = port();
         int p3 = port();
         run("isolate=app,app=same", fetch("a", "-", TorNetworks.WEB_NAME, p1), fetch("b", "-", TorNetworks.API_NAME, p2));
         run("isolate=app,app=same", fetch("a", "-", TorNetworks.WEB_NAME, p3));
+        int p4 = port();
+        run("isolate=app,app=other", fetch("a", "-", TorNetworks.WEB_NAME, p4));
         assertEquals(circuit(p1), circuit(p2), "one key for the whole JVM: one circuit");
         assertNotEquals(circuit(p1), circuit(p3), "another JVM with the same app name: another circuit");
+        assertNotEquals(circuit(p1), circuit(p4), "a JVM with another app name: another circuit");
+        assertNotEquals(circuit(p3), circuit(p4));
     }
 
     @ParameterizedTest(name = "{0}")

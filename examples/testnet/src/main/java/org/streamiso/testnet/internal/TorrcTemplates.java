@@ -90,17 +90,19 @@ public final class TorrcTemplates {
 
     /**
      * The client: several SocksPorts (streams on different SocksPorts never share a circuit), one
-     * SocksPort with IsolateDestAddr, a ControlPort with cookie authentication, and the caller's
-     * MapAddress names.
+     * SocksPort with IsolateDestAddr, one with NoIsolateSOCKSAuth (for isolation audits that must see a
+     * violation), a ControlPort with cookie authentication, and the caller's MapAddress names.
      */
     public static Torrc client(Path dataDirectory, List<Relay> authorities, List<Integer> socksPorts,
-            int isolateDestAddrSocksPort, int controlPort, Map<String, String> mapAddresses, long ownerPid) {
+            int isolateDestAddrSocksPort, int noIsolateSocksAuthSocksPort, int controlPort,
+            Map<String, String> mapAddresses, long ownerPid) {
         Torrc torrc = common("client", dataDirectory, authorities, ownerPid);
         torrc.comment("SocksPorts. ExtendedErrors makes Tor's failure replies precise (RFC 1928 codes plus 0xF0-0xF7).");
         for (int port : socksPorts) {
             torrc.option("SocksPort", "127.0.0.1:" + port + " ExtendedErrors");
         }
         torrc.option("SocksPort", "127.0.0.1:" + isolateDestAddrSocksPort + " IsolateDestAddr ExtendedErrors");
+        torrc.option("SocksPort", "127.0.0.1:" + noIsolateSocksAuthSocksPort + " NoIsolateSOCKSAuth ExtendedErrors");
         torrc.comment("ControlPort for STREAM events; the cookie is DataDirectory/control_auth_cookie.")
                 .option("ControlPort", "127.0.0.1:" + controlPort)
                 .option("CookieAuthentication", 1);
