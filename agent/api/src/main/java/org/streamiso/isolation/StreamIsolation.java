@@ -21,8 +21,8 @@ import java.util.concurrent.Executor;
  * }</pre>
  *
  * <p>A scope follows into the threads started inside it (an inheritable thread-local of the agent's); a task handed
- * to an executor runs in the scope of the thread that runs it, so wrap tasks, or the executor, to carry the caller's
- * scope. Scopes do not nest: an inner scope replaces the outer one while it runs. A connection keeps the key it was
+ * to an executor runs in the scope of the thread that runs it (a pool thread started inside a scope keeps it), so
+ * wrap tasks, or the executor, to carry the caller's scope, or the absence of one. Scopes do not nest: an inner scope replaces the outer one while it runs. A connection keeps the key it was
  * opened with, so a pooled connection opened in one scope carries that scope's identity wherever it is reused: give
  * each scope its own connection pool (its own HTTP client, its own data source).
  *
@@ -113,18 +113,44 @@ public final class StreamIsolation {
         }
     }
 
-    /** A task that runs in the scope current now, on whichever thread runs it; without a scope, {@code task}. */
+    /**
+     * A task that runs in the scope current now (or in none, when there is none now), on whichever thread runs it,
+     * whatever scope that thread has; without the agent, {@code task} itself.
+     */
     public static Runnable wrap(Runnable task) {
         Objects.requireNonNull(task, "task");
-        Optional<String> scope = currentScope();
-        return scope.isEmpty() ? task : () -> run(scope.get(), task);
+        if (ENTER == null && MISMATCH == null) {
+            return task;
+        }
+        String scope = currentScope().orElse(null);
+        return () -> {
+            String previous = enterOrLeave(scope);
+            try {
+                task.run();
+            } finally {
+                exit(previous);
+            }
+        };
     }
 
-    /** A task that is called in the scope current now, on whichever thread calls it; without a scope, {@code task}. */
+    /**
+     * A task that is called in the scope current now (or in none), on whichever thread calls it; without the agent,
+     * {@code task} itself.
+     */
     public static <T> Callable<T> wrap(Callable<T> task) {
         Objects.requireNonNull(task, "task");
-        Optional<String> scope = currentScope();
-        return scope.isEmpty() ? task : () -> call(scope.get(), task);
+        if (ENTER == null && MISMATCH == null) {
+            return task;
+        }
+        String scope = currentScope().orElse(null);
+        return () -> {
+            String previous = enterOrLeave(scope);
+            try {
+                return task.call();
+            } finally {
+                exit(previous);
+            }
+        };
     }
 
     /** An executor that runs each task in the scope of the thread that submitted it. */
@@ -195,6 +221,11 @@ public final class StreamIsolation {
 
     private static String enter(String scope) {
         requireScope(scope);
+        return enterOrLeave(scope);
+    }
+
+    /** Enters {@code scope}, or leaves every scope when it is null; returns the scope it replaced. */
+    private static String enterOrLeave(String scope) {
         check();
         try {
             return (String) ENTER.invokeExact(scope);

@@ -40,8 +40,9 @@ public record IsolationString(String app, String kind, String digest) {
         check("app", app, MAX_APP, true);
         check("kind", kind, MAX_KIND, false);
         if (digest == null || digest.length() != DIGEST_CHARS || !isLowerHex(digest)) {
-            throw new IllegalArgumentException("digest: \"" + digest + "\" (expected: " + DIGEST_CHARS
-                    + " lowercase hex characters)");
+            // The digest is an isolation key: only its length is told.
+            throw new IllegalArgumentException("digest: " + (digest == null ? "null" : digest.length() + " characters")
+                    + " (expected: " + DIGEST_CHARS + " lowercase hex characters)");
         }
     }
 

@@ -25,10 +25,17 @@ public final class ApiBridge {
                 + "streamiso-api jar of the agent's release (or a newer agent).";
     }
 
-    /** Enters a scope on the current thread; returns the scope it replaced (null: none), for {@link #exit}. */
+    /**
+     * Enters a scope on the current thread, or leaves every scope when {@code scope} is null (a wrapped task of no
+     * scope on a pool thread that inherited one); returns the scope it replaced (null: none), for {@link #exit}.
+     */
     public static String enter(String scope) {
         String previous = Isolation.CURRENT_SCOPE.get();
-        Isolation.CURRENT_SCOPE.set(scope);
+        if (scope == null) {
+            Isolation.CURRENT_SCOPE.remove();
+        } else {
+            Isolation.CURRENT_SCOPE.set(scope);
+        }
         return previous;
     }
 

@@ -64,8 +64,11 @@ public final class Hooks {
     public static boolean socketImplConnect(SocketImpl impl, SocketAddress remote, int millis) throws IOException {
         Router r = router();
         InetSocketAddress target = r.routeOrNull(remote);
-        if (target == null || millis < 0) {
+        if (target == null) {
             return false;
+        }
+        if (millis < 0) {
+            throw new IllegalArgumentException("timeout: " + millis + " (expected: 0 or more)"); // as the JDK says
         }
         SocksPort socks = r.socksPort();
         long deadline = deadline(millis > 0 ? TimeUnit.MILLISECONDS.toNanos(millis) : socks.timeoutNanos());
@@ -81,6 +84,9 @@ public final class Hooks {
      * returns connected.
      */
     public static boolean socketChannelConnect(SocketChannel channel, SocketAddress remote) throws IOException {
+        if (channel.isConnected() || channel.isConnectionPending()) {
+            return false; // the JDK throws AlreadyConnectedException or ConnectionPendingException; nothing connects
+        }
         Router r = router();
         InetSocketAddress target = r.routeOrNull(remote);
         if (target == null) {
@@ -96,10 +102,16 @@ public final class Hooks {
      * On 25 the adaptor rejects unresolved addresses before reaching the channel, so names are routed here.
      */
     public static boolean socketAdaptorConnect(Socket adaptor, SocketAddress remote, int timeout) throws IOException {
+        if (adaptor.isConnected()) {
+            return false; // the JDK throws "Already connected"; nothing connects
+        }
         Router r = router();
         InetSocketAddress target = r.routeOrNull(remote);
-        if (target == null || timeout < 0) {
+        if (target == null) {
             return false;
+        }
+        if (timeout < 0) {
+            throw new IllegalArgumentException("timeout: " + timeout + " (expected: 0 or more)"); // as the JDK says
         }
         SocksPort socks = r.socksPort();
         long deadline = deadline(timeout > 0 ? TimeUnit.MILLISECONDS.toNanos(timeout) : socks.timeoutNanos());

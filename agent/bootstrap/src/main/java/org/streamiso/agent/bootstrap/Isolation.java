@@ -75,6 +75,8 @@ public final class Isolation {
     /** Identity epochs: of a scope by its name, of the whole JVM under {@link #NO_SCOPE}; absent means 0. */
     private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
     private volatile SecretKeySpec key;
+    /** Written before {@link #key} is published, read after it. */
+    private long instance;
     private final ThreadLocal<Mac> macs = new ThreadLocal<>();
 
     /**
@@ -140,7 +142,7 @@ public final class Isolation {
         }
         if (modes.contains(Mode.THREAD)) {
             f.add("thread");
-            f.add(Long.toString(threadId()));
+            f.add(instance() + ":" + threadId()); // thread ids repeat in every JVM, linked ones included
         }
         String h = host == null ? "" : normalise(host);
         if (modes.contains(Mode.DEST_HOST)) {
@@ -157,7 +159,7 @@ public final class Isolation {
         }
         if (modes.contains(Mode.CONNECTION)) {
             f.add("connection");
-            f.add(Long.toString(connections.incrementAndGet()));
+            f.add(instance() + ":" + connections.incrementAndGet());
         }
         return new IsolationString(app, scope == null ? kind : scopedKind, digest(f)).credentials();
     }
@@ -216,16 +218,24 @@ public final class Isolation {
         }
     }
 
+    /** A random number of this JVM's, drawn with the secret: what only this process counts is never linked. */
+    private long instance() {
+        secret();
+        return instance;
+    }
+
     private SecretKeySpec secret() {
         SecretKeySpec k = key;
         if (k == null) {
             synchronized (this) {
                 k = key;
                 if (k == null) {
+                    SecureRandom random = new SecureRandom();
+                    instance = random.nextLong();
                     byte[] bytes = linkedSecret;
                     if (bytes == null) {
                         bytes = new byte[32];
-                        new SecureRandom().nextBytes(bytes);
+                        random.nextBytes(bytes);
                     }
                     k = new SecretKeySpec(bytes, "HmacSHA256");
                     key = k;

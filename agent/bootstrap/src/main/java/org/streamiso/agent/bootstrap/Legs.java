@@ -44,8 +44,8 @@ final class Legs {
         @Override
         public Transport transport(long deadline) throws IOException {
             previousTimeout = impl.getOption(SocketOptions.SO_TIMEOUT);
-            impl.setOption(SocketOptions.SO_TIMEOUT, millisLeft(deadline));
-            return Transport.of(JdkAccess.inputStream(impl), JdkAccess.outputStream(impl));
+            return Transport.of(JdkAccess.inputStream(impl), JdkAccess.outputStream(impl),
+                    millis -> impl.setOption(SocketOptions.SO_TIMEOUT, millis), deadline);
         }
 
         @Override
@@ -81,12 +81,29 @@ final class Legs {
             if (blocking) {
                 channel.configureBlocking(false);
             }
-            Transport.connect(channel, socksPort, deadline);
+            try {
+                Transport.connect(channel, socksPort, deadline, blocking);
+            } catch (RuntimeException e) {
+                // An unchecked failure of the JDK's own (UnsupportedAddressTypeException): the channel is closed by
+                // the caller; it must not stay non-blocking meanwhile.
+                restoreBlocking();
+                throw e;
+            }
         }
 
         @Override
         public Transport transport(long deadline) {
-            return Transport.of(channel, deadline);
+            return Transport.of(channel, deadline, blocking);
+        }
+
+        private void restoreBlocking() {
+            if (blocking && channel.isOpen()) {
+                try {
+                    channel.configureBlocking(true);
+                } catch (IOException | RuntimeException ignored) {
+                    // It is closed next.
+                }
+            }
         }
 
         @Override
@@ -124,8 +141,7 @@ final class Legs {
         @Override
         public Transport transport(long deadline) throws IOException {
             previousTimeout = adaptor.getSoTimeout();
-            adaptor.setSoTimeout(millisLeft(deadline));
-            return Transport.of(adaptor.getInputStream(), adaptor.getOutputStream());
+            return Transport.of(adaptor.getInputStream(), adaptor.getOutputStream(), adaptor::setSoTimeout, deadline);
         }
 
         @Override

@@ -109,11 +109,16 @@ public final class ResolverGuard implements InvocationHandler {
         if (literal != null) {
             return new InetAddress[] {InetAddress.getByAddress(host, literal)};
         }
-        if (Router.isLocalhost(host)) {
-            return LocalNames.loopback(host, characteristics);
-        }
-        if (router.isOwnHostName(host)) {
-            return LocalNames.ownHost(host, characteristics);
+        if (Router.isLocalhost(host) || router.isOwnHostName(host)) {
+            InetAddress[] answer = Router.isLocalhost(host) ? LocalNames.loopback(host, characteristics)
+                    : LocalNames.ownHost(host, characteristics);
+            if (!Router.isLocalhost(host)) {
+                router.rememberOwnName(answer);
+            }
+            if (router.isBypassedName(host)) {
+                router.allowResolved(answer); // bypass=localhost+... (without 127.0.0.0/8) keeps localhost direct
+            }
+            return answer;
         }
         if (router.isBypassedName(host)) {
             Object answer = call(method, args);
@@ -163,6 +168,17 @@ public final class ResolverGuard implements InvocationHandler {
         InetAddress address = InetAddress.getByAddress(bytes);
         if (address.isLoopbackAddress() && (bytes.length == 16 || bytes[3] == 1 && bytes[1] == 0 && bytes[2] == 0)) {
             return "localhost"; // 127.0.0.1 and ::1, as every hosts file has them
+        }
+        if (router.isOwnNameAnswer(address)) {
+            return router.ownHostName(); // as the hosts file says, and the JDK's confirming lookup agrees
+        }
+        if (router.isMachineAddress(address)) {
+            // Never named to the exit: the machine's own address would tell it who asks.
+            String message = "streamiso answered the numeric address for a reverse lookup of " + Log.scrub(
+                    address.getHostAddress()) + ", an address of this machine, instead of asking Tor (the exit would "
+                    + "learn the machine's address) or the machine's resolver; no query was sent.";
+            LeakReport.refused(LeakReport.Kind.LOOKUP, "InetAddress.getHostName", message);
+            throw new UnknownHostException(message);
         }
         // Tor learns nothing of a bypassed or private address (the exit would see the local network's addresses),
         // and a placeholder that dropped out of the table has no name anywhere.

@@ -23,6 +23,8 @@ public final class Router {
     private final AtomicLong routed = new AtomicLong();
     private final AtomicLong bypassed = new AtomicLong();
     private final Set<InetAddress> locallyResolved = ConcurrentHashMap.newKeySet();
+    private final Set<InetAddress> ownNameAnswers = ConcurrentHashMap.newKeySet();
+    private volatile Set<InetAddress> interfaceAddresses;
     private volatile String ownHostName;
 
     public Router(AgentConfig config, Isolation isolation) {
@@ -70,12 +72,17 @@ public final class Router {
                 bypassed.incrementAndGet();
                 return null;
             }
+            if (isOwnHostName(host)) {
+                throw refused(host, isa.getPort(), "this machine's own name, which would tell the exit who is "
+                        + "connecting; nothing was sent. Connect to 127.0.0.1, or add the name to bypass= to reach it "
+                        + "directly.");
+            }
             if (host.indexOf('%') >= 0) {
                 throw refused(host, isa.getPort(), "an address with a zone (%interface), whose interface name may "
                         + "carry this machine's MAC address to the exit; nothing was sent. Give the address without "
                         + "the zone, or add it to bypass= if it is on the local network.");
             }
-            byte[] literal = Bypass.literal(host);
+            byte[] literal = Bypass.literal(withoutRootDot(host));
             if (literal != null && isLinkLocal(literal)) {
                 throw refusedLinkLocal(host, isa.getPort());
             }
@@ -104,7 +111,63 @@ public final class Router {
         if (isLinkLocal(bytes)) {
             throw refusedLinkLocal(address.getHostAddress(), isa.getPort());
         }
+        if (!address.isLoopbackAddress() && isMachineAddress(address)) {
+            throw refused(address.getHostAddress(), isa.getPort(), "an address of this machine, which would tell the "
+                    + "exit who is connecting; nothing was sent. Add it to bypass= to reach it directly.");
+        }
+        if (isLocalhost(host) || isOwnHostName(host)) {
+            // The agent answered this name itself (LocalNames): the address may go to Tor, the name never does.
+            return routed(new InetSocketAddress(InetAddress.getByAddress(bytes), isa.getPort()));
+        }
         return routed(isa);
+    }
+
+    /**
+     * Whether an address belongs to this machine: one the agent answered for the machine's own name, or one of its
+     * network interfaces' (read once, at the first call). Such an address is never routed to Tor nor named to it in
+     * a reverse lookup: the exit would learn who is connecting.
+     */
+    boolean isMachineAddress(InetAddress address) {
+        if (ownNameAnswers.contains(address)) {
+            return true;
+        }
+        Set<InetAddress> interfaces = interfaceAddresses;
+        if (interfaces == null) {
+            interfaces = ConcurrentHashMap.newKeySet();
+            try {
+                java.util.Enumeration<java.net.NetworkInterface> all = java.net.NetworkInterface.getNetworkInterfaces();
+                while (all != null && all.hasMoreElements()) {
+                    java.util.Enumeration<InetAddress> a = all.nextElement().getInetAddresses();
+                    while (a.hasMoreElements()) {
+                        interfaces.add(withoutScope(a.nextElement()));
+                    }
+                }
+            } catch (java.net.SocketException | RuntimeException e) {
+                // No interface list: only the own-name answers count.
+            }
+            interfaceAddresses = interfaces;
+        }
+        return interfaces.contains(withoutScope(address));
+    }
+
+    private static InetAddress withoutScope(InetAddress a) {
+        try {
+            return InetAddress.getByAddress(a.getAddress());
+        } catch (java.net.UnknownHostException e) {
+            return a;
+        }
+    }
+
+    /** Whether the agent answered this address for the machine's own name. */
+    boolean isOwnNameAnswer(InetAddress address) {
+        return ownNameAnswers.contains(withoutScope(address));
+    }
+
+    /** Records what the agent answered for the machine's own name. */
+    void rememberOwnName(InetAddress[] addresses) {
+        for (InetAddress a : addresses) {
+            ownNameAnswers.add(withoutScope(a));
+        }
     }
 
     /**
@@ -232,7 +295,8 @@ public final class Router {
         return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
     }
 
-    private String ownHostName() {
+    /** The machine's own host name, lowercase (InetAddress's own {@code getLocalHostName}). */
+    String ownHostName() {
         String name = ownHostName;
         if (name == null) {
             try {

@@ -109,6 +109,9 @@ public final class SocksPort {
         } catch (IOException e) {
             leg.close();
             throw unreachable(e);
+        } catch (RuntimeException e) {
+            leg.close();
+            throw e;
         }
         try {
             Socks5CommandResponse reply;

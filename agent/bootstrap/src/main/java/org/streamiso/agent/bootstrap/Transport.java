@@ -25,8 +25,22 @@ interface Transport {
     /** Reads exactly {@code length} bytes into {@code into} at {@code offset}, or throws. */
     void readFully(byte[] into, int offset, int length) throws IOException;
 
-    /** Over a socket's streams (java.net.Socket's implementations and the channel socket adaptor). */
+    /** Sets a socket's read timeout (SO_TIMEOUT), in milliseconds. */
+    interface ReadTimeout {
+        void set(int millis) throws IOException;
+    }
+
+    /** Over streams that need no timeout (bytes already read). */
     static Transport of(InputStream in, OutputStream out) {
+        return of(in, out, null, Long.MAX_VALUE);
+    }
+
+    /**
+     * Over a socket's streams (java.net.Socket's implementations and the channel socket adaptor): before each read
+     * the socket's read timeout is set to what is left of the deadline, so the whole handshake, not each read, is
+     * bounded by it.
+     */
+    static Transport of(InputStream in, OutputStream out, ReadTimeout timeout, long deadlineNanos) {
         return new Transport() {
             @Override
             public void write(byte[] bytes) throws IOException {
@@ -37,6 +51,10 @@ interface Transport {
             @Override
             public void readFully(byte[] into, int offset, int length) throws IOException {
                 while (length > 0) {
+                    if (timeout != null) {
+                        long nanos = remaining(deadlineNanos);
+                        timeout.set((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos))));
+                    }
                     int n = in.read(into, offset, length);
                     if (n < 0) {
                         throw new SocksHandshake.ClosedDuringHandshake();
@@ -49,17 +67,19 @@ interface Transport {
     }
 
     /**
-     * Over a SocketChannel. A non-blocking channel waits for readiness with the JDK's own poll (or, on
-     * a virtual thread, its poller), until {@code deadlineNanos} of {@link System#nanoTime()}.
+     * Over a non-blocking SocketChannel, waiting for readiness with the JDK's own poll (or, on a virtual thread, its
+     * poller) until {@code deadlineNanos} of {@link System#nanoTime()}. {@code interruptible}: the wait stands for a
+     * blocking call, which an interrupt ends by closing the channel, as InterruptibleChannel does; a channel the
+     * application made non-blocking is not closed by an interrupt, as the JDK never closes one.
      */
-    static Transport of(SocketChannel channel, long deadlineNanos) {
+    static Transport of(SocketChannel channel, long deadlineNanos, boolean interruptible) {
         return new Transport() {
             @Override
             public void write(byte[] bytes) throws IOException {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     if (channel.write(buf) == 0) {
-                        park(channel, JdkAccess.POLLOUT, deadlineNanos);
+                        park(channel, JdkAccess.POLLOUT, deadlineNanos, interruptible);
                     }
                 }
             }
@@ -73,7 +93,7 @@ interface Transport {
                         throw new SocksHandshake.ClosedDuringHandshake();
                     }
                     if (n == 0) {
-                        park(channel, JdkAccess.POLLIN, deadlineNanos);
+                        park(channel, JdkAccess.POLLIN, deadlineNanos, interruptible);
                     }
                 }
             }
@@ -84,10 +104,11 @@ interface Transport {
      * Connects a channel, waiting with the JDK's own poll (or a virtual thread's poller) until the deadline when
      * it is non-blocking. The connect passes the agent's hooks, which let the SocksPort through.
      */
-    static void connect(SocketChannel channel, SocketAddress to, long deadlineNanos) throws IOException {
+    static void connect(SocketChannel channel, SocketAddress to, long deadlineNanos, boolean interruptible)
+            throws IOException {
         if (!channel.connect(to)) {
             while (!channel.finishConnect()) {
-                park(channel, JdkAccess.POLLOUT, deadlineNanos);
+                park(channel, JdkAccess.POLLOUT, deadlineNanos, interruptible);
             }
         }
     }
@@ -96,12 +117,12 @@ interface Transport {
     long INTERRUPT_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /**
-     * Waits until the channel is ready for {@code event}, the deadline passed, or the thread was interrupted: the
-     * wait stands for a blocking connect, which an interrupt ends by closing the channel (InterruptibleChannel).
+     * Waits until the channel is ready for {@code event}, the deadline passed, or (when {@code interruptible}) the thread
+     * was interrupted: then the wait stands for a blocking call, which an interrupt ends by closing the channel.
      */
-    static void park(SocketChannel channel, int event, long deadlineNanos) throws IOException {
+    static void park(SocketChannel channel, int event, long deadlineNanos, boolean interruptible) throws IOException {
         JdkAccess.park(channel, event, Math.min(remaining(deadlineNanos), INTERRUPT_CHECK_NANOS));
-        if (Thread.currentThread().isInterrupted()) {
+        if (interruptible && Thread.currentThread().isInterrupted()) {
             channel.close();
             throw new java.nio.channels.ClosedByInterruptException();
         }

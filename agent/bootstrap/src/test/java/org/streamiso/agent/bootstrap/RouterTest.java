@@ -145,4 +145,31 @@ class RouterTest {
         assertEquals("198.51.100.7", r.reportedPeer(InetSocketAddress.createUnresolved("198.51.100.7", 21))
                 .getAddress().getHostAddress());
     }
+
+    @Test
+    void theMachinesOwnNameNeverTravelsToTorAndItsOtherAddressesAreRefused() throws Exception {
+        Router r = router("none", AgentConfig.Udp.BYPASS, new NameTable(4));
+        String own = r.ownHostName();
+        ConnectException byName = assertThrows(ConnectException.class,
+                () -> r.routeOrNull(InetSocketAddress.createUnresolved(own, 80)));
+        assertTrue(byName.getMessage().contains("this machine's own name"), byName.getMessage());
+        InetAddress loopbackAnswer = InetAddress.getByAddress(own, Bypass.literal("127.0.1.1"));
+        r.rememberOwnName(new InetAddress[] {loopbackAnswer});
+        InetSocketAddress routed = r.routeOrNull(new InetSocketAddress(loopbackAnswer, 80));
+        assertEquals("127.0.1.1", routed.getHostString(), "the address, never the name");
+        InetAddress lanAnswer = InetAddress.getByAddress(own, Bypass.literal("10.9.8.7"));
+        r.rememberOwnName(new InetAddress[] {lanAnswer});
+        ConnectException lan = assertThrows(ConnectException.class,
+                () -> r.routeOrNull(new InetSocketAddress(lanAnswer, 80)));
+        assertTrue(lan.getMessage().contains("an address of this machine"), lan.getMessage());
+        InetAddress localhost = LocalNames.loopback("localhost", ResolverGuard.IPV4)[0];
+        assertEquals("127.0.0.1", r.routeOrNull(new InetSocketAddress(localhost, 80)).getHostString());
+    }
+
+    @Test
+    void aLinkLocalLiteralWithTheRootDotIsRefusedToo() {
+        Router r = router(Bypass.LOOPBACK, AgentConfig.Udp.BYPASS, new NameTable(4));
+        assertThrows(ConnectException.class,
+                () -> r.routeOrNull(InetSocketAddress.createUnresolved("169.254.169.254.", 80)));
+    }
 }

@@ -132,9 +132,11 @@ class AgentIsolationTest {
         List<IsolationString> keys = run("isolate=app", "fetch:a:alice:" + host("x") + ":80",
                 "fetch:a:bob:" + host("x") + ":80", "fetch:b:alice:" + host("y") + ":80",
                 "child:alice:" + host("x") + ":80", "pool:bob:" + host("x") + ":80", "fetch:a:-:" + host("x") + ":80",
-                "renew:alice", "fetch:a:alice:" + host("x") + ":80", "fetch:a:bob:" + host("x") + ":80");
+                "renew:alice", "fetch:a:alice:" + host("x") + ":80", "fetch:a:bob:" + host("x") + ":80",
+                "inherited-pool:bob:" + host("x") + ":80");
         List<String> d = digests(keys);
-        assertEquals(8, d.size());
+        assertEquals(9, d.size());
+        assertEquals(d.get(5), d.get(8), "a task wrapped outside any scope runs in none, on a pool thread born in bob's");
         assertEquals("scope", keys.get(0).kind());
         assertEquals("app", keys.get(5).kind());
         assertEquals(d.get(0), d.get(2), "alice on another thread: alice's key");
@@ -178,6 +180,9 @@ class AgentIsolationTest {
         assertEquals(linkedA, linkedB, "link-jvms: the same key, as asked");
         String otherApp = run("isolate=app,app=other,link-jvms=" + secret, step).get(0).digest();
         assertNotEquals(linkedA, otherApp);
+        String connectionA = run("isolate=connection,app=same,link-jvms=" + secret, step).get(0).digest();
+        String connectionB = run("isolate=connection,app=same,link-jvms=" + secret, step).get(0).digest();
+        assertNotEquals(connectionA, connectionB, "connection 1 of one JVM is not connection 1 of another");
     }
 
     @Test

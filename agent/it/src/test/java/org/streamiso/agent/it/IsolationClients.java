@@ -18,7 +18,8 @@ import org.streamiso.isolation.StreamIsolation;
  * labelled THREAD (each label is one thread, kept for later steps) in SCOPE ({@code -}: none);
  * {@code lookup:THREAD:SCOPE:HOST} looks HOST up; {@code child:SCOPE:HOST:PORT} fetches from a thread started inside
  * SCOPE; {@code pool:SCOPE:HOST:PORT} submits the fetch from inside SCOPE to a pool thread started outside any scope,
- * wrapped with {@link StreamIsolation#wrap(Runnable)}; {@code renew:SCOPE}; {@code status}.
+ * wrapped with {@link StreamIsolation#wrap(Runnable)}; {@code inherited-pool:SCOPE:HOST:PORT} gives a pool thread
+ * started inside SCOPE a task wrapped outside any scope; {@code renew:SCOPE}; {@code status}.
  */
 public final class IsolationClients {
     private static final Map<String, ExecutorService> THREADS = new HashMap<>();
@@ -74,6 +75,21 @@ public final class IsolationClients {
                     }));
                     return result.get(60, TimeUnit.SECONDS);
                 });
+            case "inherited-pool": {
+                // A pool whose thread was started inside SCOPE (so it inherited it), given a task wrapped outside any
+                // scope: the task must run in no scope.
+                ExecutorService born = StreamIsolation.call(s[1], () -> {
+                    ExecutorService e = Executors.newSingleThreadExecutor();
+                    e.submit(() -> { }).get();
+                    return e;
+                });
+                try {
+                    return born.submit(StreamIsolation.wrap(() -> fetch(s[2], s[3]) + " scope="
+                            + StreamIsolation.currentScope().orElse("-"))).get(60, TimeUnit.SECONDS);
+                } finally {
+                    born.shutdownNow();
+                }
+            }
             case "renew":
                 StreamIsolation.renew(s[1]);
                 return "renewed";
