@@ -87,30 +87,22 @@ public final class StreamIsolation {
     /** Runs {@code task} in the isolation scope {@code scope}; threads it starts inherit the scope. */
     public static void run(String scope, Runnable task) {
         Objects.requireNonNull(task, "task");
+        requireScope(scope);
         if (ENTER == null && MISMATCH == null) {
             task.run();
             return;
         }
-        String previous = enter(scope);
-        try {
-            task.run();
-        } finally {
-            exit(previous);
-        }
+        inScope(scope, task);
     }
 
     /** Calls {@code task} in the isolation scope {@code scope} and returns its result. */
     public static <T> T call(String scope, Callable<T> task) throws Exception {
         Objects.requireNonNull(task, "task");
+        requireScope(scope);
         if (ENTER == null && MISMATCH == null) {
             return task.call();
         }
-        String previous = enter(scope);
-        try {
-            return task.call();
-        } finally {
-            exit(previous);
-        }
+        return inScope(scope, task);
     }
 
     /**
@@ -123,14 +115,7 @@ public final class StreamIsolation {
             return task;
         }
         String scope = currentScope().orElse(null);
-        return () -> {
-            String previous = enterOrLeave(scope);
-            try {
-                task.run();
-            } finally {
-                exit(previous);
-            }
-        };
+        return () -> inScope(scope, task);
     }
 
     /**
@@ -143,14 +128,26 @@ public final class StreamIsolation {
             return task;
         }
         String scope = currentScope().orElse(null);
-        return () -> {
-            String previous = enterOrLeave(scope);
-            try {
-                return task.call();
-            } finally {
-                exit(previous);
-            }
-        };
+        return () -> inScope(scope, task);
+    }
+
+    /** Runs {@code task} in {@code scope} (null: in none) and goes back to the thread's scope of before. */
+    private static void inScope(String scope, Runnable task) {
+        String previous = enterOrLeave(scope);
+        try {
+            task.run();
+        } finally {
+            exit(previous);
+        }
+    }
+
+    private static <T> T inScope(String scope, Callable<T> task) throws Exception {
+        String previous = enterOrLeave(scope);
+        try {
+            return task.call();
+        } finally {
+            exit(previous);
+        }
     }
 
     /** An executor that runs each task in the scope of the thread that submitted it. */
@@ -217,11 +214,6 @@ public final class StreamIsolation {
      * @param app       the application's name in its isolation keys; null without the agent
      */
     public record Status(boolean active, String socksPort, String isolate, String app) {
-    }
-
-    private static String enter(String scope) {
-        requireScope(scope);
-        return enterOrLeave(scope);
     }
 
     /** Enters {@code scope}, or leaves every scope when it is null; returns the scope it replaced. */
