@@ -9,7 +9,8 @@
 #   (b0) no agent: the same RESOLVE bytes written by hand to the same peer, the floor of (b): one TCP connection
 #        and one round trip per lookup
 #   (c)  agent dns=mapped: a distinct name per lookup, a placeholder from the in-agent table, no round trip
-#   (d)  agent: the hosts-file name of (a), local name, through the agent's resolver guard to glibc
+#   (d)  agent: the hosts-file name of (a) through the agent's resolver guard: localhost is answered by the agent
+#        itself (no glibc); another HOSTS_NAME is added to the bypass, so the guard hands it to glibc
 # Every variant runs with -Dsun.net.inetaddr.ttl=0, so the JDK cache answers nothing (DnsBench checks it).
 #
 # Usage: bench/dns.sh [JAVA_HOME] [ROUNDS] [N] [NAMES]   (defaults: the JDK 17, 7, 2000, 100000; run from the
