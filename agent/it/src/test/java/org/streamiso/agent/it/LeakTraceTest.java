@@ -195,7 +195,9 @@ class LeakTraceTest {
                 java + " -cp " + ForkedJvm.CLASSES + ":" + codecJar() + " " + LeakHarness.class.getName() + " " + ports
                         + " " + tls.resolve(TlsTestServer.KEY_STORE) + " &",
                 "harness=$!",
-                "trap 'kill $harness' EXIT",
+                // The harness writes into the test's folder until it is gone: wait for it, so that JUnit never
+                // deletes the folder while the harness still writes its canary count there.
+                "trap 'kill $harness; wait $harness 2>/dev/null || true' EXIT",
                 "for i in $(seq 1 300); do [ -f " + ports + " ] && break; kill -0 $harness; sleep 0.1; done",
                 "read socks web canary dead ftp tls < " + ports,
                 "strace -f -qq -e trace=" + TRACED + " -o " + dir + "/baseline.trace " + java + " -cp "
