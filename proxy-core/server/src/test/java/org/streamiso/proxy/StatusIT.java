@@ -19,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.streamiso.proxy.control.CircuitAudit;
@@ -55,6 +58,9 @@ import org.streamiso.testnet.TorNetworks;
  */
 @ExtendWith(TorNetworkExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+// NEWNYM goes last: for a while after it Tor rebuilds its circuits, and a key's next stream was once seen on a fresh
+// circuit instead of the key's own (CI, JDK 25), which the renewal tests take as a failure.
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StatusIT {
     private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(60);
     private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
@@ -253,6 +259,7 @@ class StatusIT {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void afterNewnymEveryKeysNextStreamIsOnANewCircuit(PrivateTorNetwork tor) throws Exception {
         startProxy(tor);
         try (StreamEvents events = StreamEvents.open(tor);
