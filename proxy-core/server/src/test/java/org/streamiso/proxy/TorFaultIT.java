@@ -124,7 +124,9 @@ class TorFaultIT {
             SocksClient.Result result = request(web);
             assertEquals(Socks5CommandStatus.SUCCESS, result.response().status());
             Socket client = result.socket();
-            client.setSoTimeout((int) FAILURE_BOUND.toMillis() * 2);
+            // Getting the transfer going may take Tor a while (a circuit just after the other test restarted tor);
+            // only the wait for tor's end, below, is bounded by FAILURE_BOUND.
+            client.setSoTimeout(60_000);
 
             // A transfer in full flow: a writer thread sends without pause, this thread reads the echo.
             byte[] chunk = new byte[8192];
@@ -150,6 +152,7 @@ class TorFaultIT {
                 echoed += n;
             }
 
+            client.setSoTimeout((int) FAILURE_BOUND.toMillis() * 2);
             long stopped = System.nanoTime();
             stopTor();
             long cutAfterMillis;
