@@ -113,15 +113,21 @@ public final class Bypass {
         return h.endsWith(".onion") || h.endsWith(".onion.") || h.equals("onion");
     }
 
+    /**
+     * A name as the agent compares names: lowercase, without the root dot ({@code Example.COM.} and
+     * {@code example.com} are one name).
+     */
+    public static String canonicalName(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
     /** Whether a host name (as the application wrote it) is bypassed. An onion name never is. */
     public boolean matchesName(String host) {
         if (host == null || host.isEmpty() || isOnion(host)) {
             return false;
         }
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
+        String h = canonicalName(host);
         byte[] literal = literal(h);
         if (literal != null) {
             return matchesBytes(literal);

@@ -139,7 +139,7 @@ public final class Hooks {
             socks.connect(new Legs.Async(channel, r.reportedPeer(remote)), target, deadline(socks.timeoutNanos()));
         } catch (IOException e) {
             failure = e;
-            closeQuietly(channel);
+            Legs.closeQuietly(channel);
         }
         if (handler == null) {
             return failure == null ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure);
@@ -295,15 +295,8 @@ public final class Hooks {
         throw new UnsatisfiedLinkError(message);
     }
 
+    /** The deadline, of {@link System#nanoTime()}, that is {@code nanos} from now. */
     private static long deadline(long nanos) {
-        return nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
-    }
-
-    private static void closeQuietly(java.io.Closeable c) {
-        try {
-            c.close();
-        } catch (IOException ignored) {
-            // The connection failed already; the caller throws the reason.
-        }
+        return System.nanoTime() + nanos;
     }
 }

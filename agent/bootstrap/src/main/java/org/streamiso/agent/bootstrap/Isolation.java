@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -144,7 +143,7 @@ public final class Isolation {
             f.add("thread");
             f.add(instance() + ":" + threadId()); // thread ids repeat in every JVM, linked ones included
         }
-        String h = host == null ? "" : normalise(host);
+        String h = host == null ? "" : Bypass.canonicalName(host);
         if (modes.contains(Mode.DEST_HOST)) {
             f.add("dest-host");
             f.add(h);
@@ -184,12 +183,6 @@ public final class Isolation {
     /** Starts a new identity for one scope: its later streams get new credentials, every other key keeps its own. */
     public long renew(String scope) {
         return epochs.merge(scope == null ? NO_SCOPE : SCOPE + ":" + scope, 1L, Long::sum);
-    }
-
-    /** Lowercase, without the root dot: {@code Example.COM.} and {@code example.com} are one destination. */
-    private static String normalise(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
     }
 
     @SuppressWarnings("deprecation") // Thread#threadId is JDK 19+; getId is the same number, never reused

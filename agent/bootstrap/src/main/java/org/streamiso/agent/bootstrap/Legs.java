@@ -7,7 +7,6 @@ import java.net.SocketImpl;
 import java.net.SocketOptions;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The application's connections on their way to the SocksPort, one {@link SocksPort.Leg} per JDK API: each
@@ -17,12 +16,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Legs {
     private Legs() {
-    }
-
-    /** Milliseconds left until the deadline, at least 1 (0 would mean no timeout); a passed one fails in the read. */
-    static int millisLeft(long deadline) {
-        long nanos = deadline - System.nanoTime();
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos)));
     }
 
     /** A {@code java.net.Socket}'s implementation; the handshake reads with SO_TIMEOUT. */
@@ -38,7 +31,7 @@ final class Legs {
 
         @Override
         public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
-            JdkAccess.connect(impl, socksPort, millisLeft(deadline));
+            JdkAccess.connect(impl, socksPort, Transport.millisLeft(deadline));
         }
 
         @Override
@@ -135,7 +128,7 @@ final class Legs {
 
         @Override
         public void connect(InetSocketAddress socksPort, long deadline) throws IOException {
-            adaptor.connect(socksPort, millisLeft(deadline));
+            adaptor.connect(socksPort, Transport.millisLeft(deadline));
         }
 
         @Override

@@ -55,7 +55,7 @@ final class LocalNames {
      * address and its names, {@code #} comments. A line that is not of that form is skipped, as glibc skips it.
      */
     static void hostsFileAddresses(Path hostsFile, String host, List<byte[]> v4, List<byte[]> v6) {
-        String wanted = (host.endsWith(".") ? host.substring(0, host.length() - 1) : host).toLowerCase(Locale.ROOT);
+        String wanted = Bypass.canonicalName(host);
         List<String> lines;
         try {
             lines = Files.readAllLines(hostsFile, StandardCharsets.ISO_8859_1);

@@ -4,7 +4,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -156,8 +155,7 @@ final class NameTable {
     }
 
     private static String key(String name) {
-        String k = name.toLowerCase(Locale.ROOT);
-        return k.endsWith(".") ? k.substring(0, k.length() - 1) : k;
+        return Bypass.canonicalName(name);
     }
 
     private static String remoteKey(String name, InetAddress address) {

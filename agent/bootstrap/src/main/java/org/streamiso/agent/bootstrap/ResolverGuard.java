@@ -109,10 +109,11 @@ public final class ResolverGuard implements InvocationHandler {
         if (literal != null) {
             return new InetAddress[] {InetAddress.getByAddress(host, literal)};
         }
-        if (Router.isLocalhost(host) || router.isOwnHostName(host)) {
-            InetAddress[] answer = Router.isLocalhost(host) ? LocalNames.loopback(host, characteristics)
+        boolean localhost = Router.isLocalhost(host);
+        if (localhost || router.isOwnHostName(host)) {
+            InetAddress[] answer = localhost ? LocalNames.loopback(host, characteristics)
                     : LocalNames.ownHost(host, characteristics);
-            if (!Router.isLocalhost(host)) {
+            if (!localhost) {
                 router.rememberOwnName(answer);
             }
             if (router.isBypassedName(host)) {
@@ -149,7 +150,7 @@ public final class ResolverGuard implements InvocationHandler {
 
     private InetAddress resolveThroughTor(String host) throws UnknownHostException {
         Socks5CommandResponse reply = router.socksPort().ask(
-                Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host, host);
+                Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host);
         byte[] bytes = Bypass.literal(reply.bndAddr());
         if (reply.bndAddrType().equals(Socks5AddressType.DOMAIN) || bytes == null) {
             throw new UnknownHostException("Tor SocksPort " + router.socksPort().text()
@@ -185,8 +186,7 @@ public final class ResolverGuard implements InvocationHandler {
         if (router.config().dns() == AgentConfig.Dns.REMOTE && !router.allowsDirect(address, -1)
                 && !NameTable.isPlaceholder(bytes) && isPublic(address)) {
             Socks5CommandRequest request = Socks5CommandRequest.ofAddress(Socks5CommandType.RESOLVE_PTR, address, 0);
-            Socks5CommandResponse reply = router.socksPort().ask(request, address.getHostAddress(),
-                    address.getHostAddress());
+            Socks5CommandResponse reply = router.socksPort().ask(request, address.getHostAddress());
             if (!reply.bndAddrType().equals(Socks5AddressType.DOMAIN)) {
                 throw new UnknownHostException("Tor answered no name for " + Log.scrub(address.getHostAddress()));
             }

@@ -82,7 +82,7 @@ public final class Router {
                         + "carry this machine's MAC address to the exit; nothing was sent. Give the address without "
                         + "the zone, or add it to bypass= if it is on the local network.");
             }
-            byte[] literal = Bypass.literal(withoutRootDot(host));
+            byte[] literal = Bypass.literal(Bypass.canonicalName(host));
             if (literal != null && isLinkLocal(literal)) {
                 throw refusedLinkLocal(host, isa.getPort());
             }
@@ -139,7 +139,7 @@ public final class Router {
                 while (all != null && all.hasMoreElements()) {
                     java.util.Enumeration<InetAddress> a = all.nextElement().getInetAddresses();
                     while (a.hasMoreElements()) {
-                        interfaces.add(withoutScope(a.nextElement()));
+                        interfaces.add(a.nextElement());
                     }
                 }
             } catch (java.net.SocketException | RuntimeException e) {
@@ -147,26 +147,18 @@ public final class Router {
             }
             interfaceAddresses = interfaces;
         }
-        return interfaces.contains(withoutScope(address));
-    }
-
-    private static InetAddress withoutScope(InetAddress a) {
-        try {
-            return InetAddress.getByAddress(a.getAddress());
-        } catch (java.net.UnknownHostException e) {
-            return a;
-        }
+        return interfaces.contains(address); // InetAddress.equals ignores an IPv6 scope (JDK 17, 25)
     }
 
     /** Whether the agent answered this address for the machine's own name. */
     boolean isOwnNameAnswer(InetAddress address) {
-        return ownNameAnswers.contains(withoutScope(address));
+        return ownNameAnswers.contains(address);
     }
 
     /** Records what the agent answered for the machine's own name. */
     void rememberOwnName(InetAddress[] addresses) {
         for (InetAddress a : addresses) {
-            ownNameAnswers.add(withoutScope(a));
+            ownNameAnswers.add(a);
         }
     }
 
@@ -275,7 +267,7 @@ public final class Router {
 
     /** {@code localhost} in any case, with or without the root dot; the agent answers it with loopback itself. */
     static boolean isLocalhost(String host) {
-        return withoutRootDot(host).equalsIgnoreCase("localhost");
+        return Bypass.canonicalName(host).equals("localhost");
     }
 
     /**
@@ -283,16 +275,12 @@ public final class Router {
      * a literal and glibc would send to the DNS server; null for anything else.
      */
     static byte[] dottedLiteral(String host) {
-        return host.endsWith(".") ? Bypass.literal(withoutRootDot(host)) : null;
+        return host.endsWith(".") ? Bypass.literal(Bypass.canonicalName(host)) : null;
     }
 
     /** Whether this is the machine's own host name (as {@code InetAddress.getLocalHost()} looks it up). */
     boolean isOwnHostName(String host) {
-        return withoutRootDot(host).toLowerCase(Locale.ROOT).equals(ownHostName());
-    }
-
-    private static String withoutRootDot(String host) {
-        return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        return Bypass.canonicalName(host).equals(ownHostName());
     }
 
     /** The machine's own host name, lowercase (InetAddress's own {@code getLocalHostName}). */

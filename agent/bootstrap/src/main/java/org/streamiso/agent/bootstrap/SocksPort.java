@@ -82,15 +82,16 @@ public final class SocksPort {
     }
 
     /**
-     * One RESOLVE or RESOLVE_PTR of {@code what} over a connection of the agent's own (a SocketChannel, not a
-     * java.net.Socket, which an application's SocketImplFactory would make), with the credentials of a lookup of
-     * {@code host} by the current thread; every failure is an UnknownHostException.
+     * One RESOLVE or RESOLVE_PTR of {@code what} (a name, or an address in its text form) over a connection of the
+     * agent's own (a SocketChannel, not a java.net.Socket, which an application's SocketImplFactory would make),
+     * with the credentials of a lookup of {@code what} by the current thread; every failure is an
+     * UnknownHostException.
      */
-    Socks5CommandResponse ask(Socks5CommandRequest request, String host, String what) throws UnknownHostException {
+    Socks5CommandResponse ask(Socks5CommandRequest request, String what) throws UnknownHostException {
         Socks5CommandResponse reply;
         try (SocketChannel channel = SocketChannel.open()) {
             channel.configureBlocking(false);
-            reply = exchange(new Legs.Channel(channel, null), request, isolation.credentials(host, 0),
+            reply = exchange(new Legs.Channel(channel, null), request, isolation.credentials(what, 0),
                     System.nanoTime() + config.timeoutNanos());
         } catch (IOException e) {
             throw unknownHost(what, e.getMessage(), e);

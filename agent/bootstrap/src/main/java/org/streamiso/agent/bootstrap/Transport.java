@@ -52,8 +52,8 @@ interface Transport {
             public void readFully(byte[] into, int offset, int length) throws IOException {
                 while (length > 0) {
                     if (timeout != null) {
-                        long nanos = remaining(deadlineNanos);
-                        timeout.set((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos))));
+                        remaining(deadlineNanos); // throws once the deadline passed
+                        timeout.set(millisLeft(deadlineNanos));
                     }
                     int n = in.read(into, offset, length);
                     if (n < 0) {
@@ -169,6 +169,12 @@ interface Transport {
             future.cancel(true);
             throw new java.io.InterruptedIOException("interrupted");
         }
+    }
+
+    /** Milliseconds left until the deadline, at least 1 (0 would mean no timeout); a passed one fails in the read. */
+    static int millisLeft(long deadlineNanos) {
+        long nanos = deadlineNanos - System.nanoTime();
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(nanos)));
     }
 
     /** Nanoseconds left until the deadline, or throws SocketTimeoutException; {@code Long.MAX_VALUE} means none. */
