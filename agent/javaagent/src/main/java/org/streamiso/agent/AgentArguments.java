@@ -24,7 +24,7 @@ import org.streamiso.agent.bootstrap.Log;
  */
 public final class AgentArguments {
     /** The keys, in the order the README's table lists them. */
-    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "isolate", "app", "link-jvms",
+    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "dns-server", "udp", "isolate", "app", "link-jvms",
             "timeout", "log", "safe-logging", "config");
 
     static final int DEFAULT_PORT = 9050;
@@ -46,6 +46,7 @@ public final class AgentArguments {
         InetAddress host = host(values.getOrDefault("host", DEFAULT_HOST));
         Bypass bypass = Bypass.parse(values.getOrDefault("bypass", Bypass.LOOPBACK));
         AgentConfig.Dns dns = dns(values.getOrDefault("dns", "remote"));
+        boolean dnsServer = onOff("dns-server", values.getOrDefault("dns-server", "on"));
         AgentConfig.Udp udp = udp(values.getOrDefault("udp", "bypass"));
         int timeout = timeout(values.getOrDefault("timeout", Integer.toString(AgentConfig.DEFAULT_TIMEOUT_SECONDS)));
         Log.Level log = logLevel(values.getOrDefault("log", "warn"));
@@ -54,7 +55,15 @@ public final class AgentArguments {
         String app = app(values.get("app"));
         byte[] linkSecret = values.containsKey("link-jvms") ? linkSecret(values.get("link-jvms")) : null;
         return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, app, isolate,
-                linkSecret, timeout);
+                linkSecret, timeout, dnsServer);
+    }
+
+    private static boolean onOff(String key, String value) {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "on": return true;
+            case "off": return false;
+            default: throw new IllegalArgumentException(key + ": \"" + value + "\" (expected: on or off)");
+        }
     }
 
     private static Map<String, String> split(String text, String separator, String where) {

@@ -83,7 +83,7 @@ public final class StreamisoAgent {
         java.util.Locale root = java.util.Locale.ROOT;
         String host = config.socksPort().getAddress().getHostAddress();
         return "port=" + config.socksPort().getPort() + ", host=" + host + ", bypass=" + config.bypass() + ", dns="
-                + config.dns().name().toLowerCase(root) + ", udp=" + config.udp().name().toLowerCase(root) + ", timeout="
+                + config.dns().name().toLowerCase(root) + ", dns-server=" + (config.dnsServer() ? "on" : "off") + ", udp=" + config.udp().name().toLowerCase(root) + ", timeout="
                 + config.timeoutSeconds() + ", isolate=" + isolateText(config) + ", app=" + config.app()
                 + (config.linkSecret() == null ? "" : ", link-jvms=(a secret shared with other JVMs)") + ", log="
                 + config.logLevel().name().toLowerCase(root) + ", safe-logging=" + (config.safeLogging() ? "1" : "0");

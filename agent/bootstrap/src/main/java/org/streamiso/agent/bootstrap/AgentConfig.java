@@ -17,9 +17,12 @@ import java.net.InetSocketAddress;
  * @param linkSecret  the {@code link-jvms} secret shared with other JVMs, or null: a random one per JVM
  * @param timeoutSeconds how long reaching the SocksPort and its SOCKS handshake may take where the application
  *                    set no connect timeout of its own (and for every lookup through Tor)
+ * @param dnsServer   whether DNS queries to port 53 outside the bypass are answered inside the JVM ({@link
+ *                    DnsServer}); else they are refused like any other datagram
  */
 public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, Udp udp, Log.Level logLevel,
-        boolean safeLogging, String app, java.util.Set<Isolation.Mode> isolate, byte[] linkSecret, int timeoutSeconds) {
+        boolean safeLogging, String app, java.util.Set<Isolation.Mode> isolate, byte[] linkSecret, int timeoutSeconds,
+        boolean dnsServer) {
 
     /** Tor's own limit for a stream to attach (SocksTimeout, two minutes): waiting longer never helps. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;

@@ -63,6 +63,56 @@ public final class Isolation {
 
     /** The scope a thread runs in, inherited by the threads it starts (the API sets it; null: none). */
     static final InheritableThreadLocal<String> CURRENT_SCOPE = new InheritableThreadLocal<>();
+    /**
+     * Set while an agent thread works for an application thread (the in-JVM DNS server answering a query): the
+     * thread and scope whose key the work carries.
+     */
+    private static final ThreadLocal<Origin> ACTING_FOR = new ThreadLocal<>();
+
+    /** The thread and scope that started a piece of work, for an agent thread that finishes it later. */
+    static final class Origin {
+        final long thread;
+        final String scope;
+
+        private Origin(long thread, String scope) {
+            this.thread = thread;
+            this.scope = scope;
+        }
+
+        /**
+         * A query whose sender is not known (its datagram's ID was not seen leaving): a key of its own under
+         * {@code isolate=thread}, no scope.
+         */
+        static Origin unknown() {
+            return new Origin(-1, null);
+        }
+
+        /** The current thread and its scope. */
+        static Origin current() {
+            Origin acting = ACTING_FOR.get();
+            return acting != null ? acting : new Origin(threadId(), CURRENT_SCOPE.get());
+        }
+    }
+
+    /** Runs {@code work} with the key of {@code origin}'s thread and scope instead of the current thread's. */
+    static <T, E extends Exception> T actingFor(Origin origin, Work<T, E> work) throws E {
+        Origin previous = ACTING_FOR.get();
+        ACTING_FOR.set(origin);
+        try {
+            return work.run();
+        } finally {
+            if (previous == null) {
+                ACTING_FOR.remove();
+            } else {
+                ACTING_FOR.set(previous);
+            }
+        }
+    }
+
+    /** Work done on behalf of an {@link Origin}. */
+    interface Work<T, E extends Exception> {
+        T run() throws E;
+    }
 
     private final String app;
     private final Set<Mode> modes;
@@ -128,7 +178,8 @@ public final class Isolation {
      * lookup of {@code host} (port 0).
      */
     public Socks5PasswordAuthRequest credentials(String host, int port) {
-        String scope = CURRENT_SCOPE.get();
+        Origin origin = Origin.current();
+        String scope = origin.scope;
         Fields f = new Fields();
         f.add(DOMAIN);
         f.add(app);
@@ -141,7 +192,7 @@ public final class Isolation {
         }
         if (modes.contains(Mode.THREAD)) {
             f.add("thread");
-            f.add(instance() + ":" + threadId()); // thread ids repeat in every JVM, linked ones included
+            f.add(instance() + ":" + origin.thread); // thread ids repeat in every JVM, linked ones included
         }
         String h = host == null ? "" : Bypass.canonicalName(host);
         if (modes.contains(Mode.DEST_HOST)) {

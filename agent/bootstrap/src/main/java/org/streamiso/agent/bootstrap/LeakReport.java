@@ -35,6 +35,7 @@ public final class LeakReport {
     private static final AtomicLongArray COUNTS = new AtomicLongArray(KINDS.length);
     private static final AtomicBoolean SUMMARY_AT_EXIT = new AtomicBoolean();
     private static final AtomicLong ALLOWED_LOOKUPS = new AtomicLong();
+    private static final AtomicLong DNS_ANSWERED = new AtomicLong();
 
     private LeakReport() {
     }
@@ -66,6 +67,17 @@ public final class LeakReport {
                     + "may leave the machine outside Tor [called from " + caller() + "]");
         }
         summaryAtExit();
+    }
+
+    /** Counts one DNS query to port 53 that the in-JVM DNS server answered instead of sending it. */
+    static void countDnsAnswer() {
+        DNS_ANSWERED.incrementAndGet();
+        summaryAtExit();
+    }
+
+    /** How many DNS queries the in-JVM DNS server answered. */
+    public static long dnsAnswered() {
+        return DNS_ANSWERED.get();
     }
 
     /** How many lookups went to the machine's resolver because their name is in {@code bypass=}. */
@@ -101,7 +113,8 @@ public final class LeakReport {
     }
 
     private static void logSummary() {
-        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM. Allowed by bypass=: "
+        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM. dns-answered="
+                + DNS_ANSWERED.get() + " (DNS queries to port 53 answered inside the JVM, through Tor). Allowed by bypass=: "
                 + ALLOWED_LOOKUPS.get() + " lookups with the machine's resolver, which may have left the machine.");
     }
 

@@ -31,6 +31,12 @@ final class SyscallTrace {
      * too (glibc asks nscd for the user's passwd entry at start-up; a name lookup would ask it again).
      */
     static List<String> violations(String trace, String allowedHost, int allowedPort, long baselineUnixConnects) {
+        return violations(trace, allowedHost, java.util.Set.of(allowedPort), baselineUnixConnects);
+    }
+
+    /** As above, with several allowed ports on {@code allowedHost} (the SocksPort and the agent's DNS responders). */
+    static List<String> violations(String trace, String allowedHost, java.util.Set<Integer> allowedPorts,
+            long baselineUnixConnects) {
         List<String> bad = new ArrayList<>();
         long unix = 0;
         for (String line : trace.split("\n")) {
@@ -44,11 +50,12 @@ final class SyscallTrace {
             Matcher m4 = INET.matcher(line);
             Matcher m6 = INET6.matcher(line);
             if (m4.find()) {
-                if (!(m4.group(2).equals(allowedHost) && Integer.parseInt(m4.group(1)) == allowedPort)) {
+                if (!(m4.group(2).equals(allowedHost) && allowedPorts.contains(Integer.parseInt(m4.group(1))))) {
                     bad.add(line);
                 }
             } else if (m6.find()) {
-                if (!(m6.group(2).equals("::ffff:" + allowedHost) && Integer.parseInt(m6.group(1)) == allowedPort)) {
+                if (!(m6.group(2).equals("::ffff:" + allowedHost)
+                        && allowedPorts.contains(Integer.parseInt(m6.group(1))))) {
                     bad.add(line);
                 }
             } else if (UNIX.matcher(line).find() && line.contains("connect(") && ++unix > baselineUnixConnects) {
