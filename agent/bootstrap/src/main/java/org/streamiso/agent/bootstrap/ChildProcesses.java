@@ -244,14 +244,48 @@ public final class ChildProcesses {
         for (String variable : JVM_OPTION_VARIABLES) {
             String value = env.get(variable);
             if (value != null) {
-                for (String option : value.split("\\s+")) {
-                    if (isAgentOption(option.replace("\"", "").replace("'", ""))) {
+                for (String option : options(value)) {
+                    if (isAgentOption(option)) {
                         return true;
                     }
                 }
             }
         }
         return false;
+    }
+
+    /** The options of a JVM option variable: split at white space outside quotes, quotes removed, as HotSpot does. */
+    static List<String> options(String value) {
+        List<String> options = new java.util.ArrayList<>();
+        StringBuilder b = new StringBuilder();
+        char quote = 0;
+        boolean inOption = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    b.append(c);
+                }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                inOption = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inOption) {
+                    options.add(b.toString());
+                    b.setLength(0);
+                    inOption = false;
+                }
+            } else {
+                b.append(c);
+                inOption = true;
+            }
+        }
+        if (inOption) {
+            options.add(b.toString());
+        }
+        return options;
     }
 
     private boolean isAgentOption(String option) {
