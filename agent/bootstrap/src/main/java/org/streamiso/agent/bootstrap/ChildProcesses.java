@@ -90,8 +90,9 @@ public final class ChildProcesses {
      *                       with a comma)
      * @param socksPort      the SocksPort that torsocks children use
      * @param isolation      makes each torsocks child's credentials
-     * @param searchPath     the JVM's {@code PATH}, where torsocks and programs named without a slash are looked up
-     *                       (as the JDK looks a program up in the parent's PATH, not the child's)
+     * @param searchPath     where torsocks and programs named without a slash are looked up (as the JDK looks a
+     *                       program up in the parent's PATH, not the child's); null reads this JVM's {@code PATH} at
+     *                       each lookup (reading the environment in premain would cost start-up time)
      * @param agentJar       the agent's jar, absolute; null finds it from this class's own location at first use
      */
     public ChildProcesses(Exec exec, String childArguments, InetSocketAddress socksPort,
@@ -100,7 +101,7 @@ public final class ChildProcesses {
         this.childArguments = childArguments;
         this.socksPort = socksPort;
         this.isolation = isolation;
-        this.searchPath = searchPath == null ? "" : searchPath;
+        this.searchPath = searchPath;
         this.agentJar = agentJar;
     }
 
@@ -299,7 +300,8 @@ public final class ChildProcesses {
 
     /** An executable regular file of this name in {@link #searchPath}, or null; no shell is run. */
     String find(String name) {
-        for (String dir : searchPath.split(File.pathSeparator, -1)) {
+        String path = searchPath != null ? searchPath : System.getenv("PATH");
+        for (String dir : (path == null ? "" : path).split(File.pathSeparator, -1)) {
             File f = new File(dir.isEmpty() ? "." : dir, name);
             if (f.isFile() && f.canExecute()) {
                 return f.getAbsolutePath();

@@ -45,8 +45,8 @@ public final class Hooks {
         Log.configure(config.logLevel(), config.safeLogging());
         Isolation isolation = new Isolation(config.app(), config.isolate(), config.linkSecret(), firstParty);
         router = new Router(config, isolation);
-        children = new ChildProcesses(config.exec(), config.childArguments(), config.socksPort(), isolation,
-                System.getenv("PATH"), null);
+        children = new ChildProcesses(config.exec(), config.childArguments(), config.socksPort(), isolation, null,
+                null);
     }
 
     /** Whether premain installed the agent already: a second copy of the agent in this JVM finds it so. */
