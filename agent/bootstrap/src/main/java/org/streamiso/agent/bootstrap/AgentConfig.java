@@ -19,10 +19,13 @@ import java.net.InetSocketAddress;
  *                    set no connect timeout of its own (and for every lookup through Tor)
  * @param dnsServer   whether DNS queries to port 53 outside the bypass are answered inside the JVM ({@link
  *                    DnsServer}); else they are refused like any other datagram
+ * @param exec        what becomes of a child process the application starts
+ * @param childArguments the agent arguments a child JVM gets: the keys given, from the command line and the config
+ *                    file, with file paths made absolute; null when a path holds a comma and cannot be passed on
  */
 public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, Udp udp, Log.Level logLevel,
         boolean safeLogging, String app, java.util.Set<Isolation.Mode> isolate, byte[] linkSecret, int timeoutSeconds,
-        boolean dnsServer) {
+        boolean dnsServer, ChildProcesses.Exec exec, String childArguments) {
 
     /** Tor's own limit for a stream to attach (SocksTimeout, two minutes): waiting longer never helps. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Hooks {
     private static volatile Router router;
+    private static volatile ChildProcesses children;
 
     private Hooks() {
     }
@@ -45,7 +46,15 @@ public final class Hooks {
      */
     public static void install(AgentConfig config, java.util.function.UnaryOperator<String> firstParty) {
         Log.configure(config.logLevel(), config.safeLogging());
-        router = new Router(config, new Isolation(config.app(), config.isolate(), config.linkSecret(), firstParty));
+        Isolation isolation = new Isolation(config.app(), config.isolate(), config.linkSecret(), firstParty);
+        router = new Router(config, isolation);
+        children = new ChildProcesses(config.exec(), config.childArguments(), config.socksPort(), isolation, null,
+                null);
+    }
+
+    /** Whether premain installed the agent already: a second copy of the agent in this JVM finds it so. */
+    public static boolean isInstalled() {
+        return router != null;
     }
 
     /** The installed router; throws if premain did not finish, so that nothing connects unrouted. */
@@ -416,6 +425,26 @@ public final class Hooks {
                 + "NioEventLoopGroup and NioSocketChannel where the code insists on epoll, kqueue or io_uring.";
         LeakReport.refused(LeakReport.Kind.NATIVE_TRANSPORT, "System.load", message);
         throw new UnsatisfiedLinkError(message);
+    }
+
+    /**
+     * {@code java.lang.ProcessImpl#start(String[],Map,String,Redirect[],boolean)} (JDK 17, 25, Linux), which
+     * {@code ProcessBuilder.start} and so {@code Runtime.exec} call for every child process: starts the command that
+     * the {@code exec} argument makes of it ({@link ChildProcesses}) and returns it, or returns null to let the JDK
+     * start the command unchanged ({@code exec=allow}, and the rewritten command's own start). A refused start
+     * throws and nothing runs.
+     */
+    public static Process processStart(String[] command, java.util.Map<String, String> environment, String dir,
+            ProcessBuilder.Redirect[] redirects, boolean redirectErrorStream) throws IOException {
+        if (ChildProcesses.isStarting()) {
+            return null;
+        }
+        router(); // throws if premain did not finish: nothing starts unwrapped
+        ChildProcesses.Plan plan = children.plan(command, environment);
+        if (plan == null) {
+            return null;
+        }
+        return ChildProcesses.start(plan, environment, dir, redirects, redirectErrorStream);
     }
 
     /** The deadline, of {@link System#nanoTime()}, that is {@code nanos} from now. */

@@ -58,6 +58,8 @@ public final class Isolation {
 
     /** The kind word of a key made inside a scope of the isolation API. */
     static final String SCOPE = "scope";
+    /** The kind word of the credentials of a child process that runs under torsocks. */
+    static final String EXEC = "exec";
     private static final byte[] DOMAIN = "streamiso isolation key v1".getBytes(StandardCharsets.US_ASCII);
     private static final String NO_SCOPE = "";
 
@@ -121,6 +123,7 @@ public final class Isolation {
     private final byte[] linkedSecret;
     private final UnaryOperator<String> firstParty;
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong processes = new AtomicLong();
     /** Identity epochs: of a scope by its name, of the whole JVM under {@link #NO_SCOPE}; absent means 0. */
     private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
     private volatile SecretKeySpec key;
@@ -212,6 +215,22 @@ public final class Isolation {
             f.add(instance() + ":" + connections.incrementAndGet());
         }
         return new IsolationString(app, scope == null ? kind : scopedKind, digest(f)).credentials();
+    }
+
+    /**
+     * The credentials of a child process that runs under torsocks: {@code si1:<program>:exec:<digest>}, a key of
+     * its own that no stream of this JVM, no other child and no other JVM has (a number of this process's own
+     * enters the digest, so not even {@code link-jvms} links two children).
+     *
+     * @param program the program's file name, in the clear as the app name (it groups keys in proxy-core's status)
+     */
+    public Socks5PasswordAuthRequest processCredentials(String program) {
+        Fields f = new Fields();
+        f.add(DOMAIN);
+        f.add(app);
+        f.add(EXEC);
+        f.add(instance() + ":" + processes.incrementAndGet());
+        return new IsolationString(IsolationString.appName(program), EXEC, digest(f)).credentials();
     }
 
     /**

@@ -20,7 +20,8 @@ class DnsServerTest {
 
     private static Router router(String bypass, AgentConfig.Dns dns) {
         AgentConfig config = new AgentConfig(SOCKS, Bypass.parse(bypass), dns, AgentConfig.Udp.BYPASS, Log.Level.WARN,
-                true, "test", java.util.Set.of(), null, AgentConfig.DEFAULT_TIMEOUT_SECONDS, true);
+                true, "test", java.util.Set.of(), null, AgentConfig.DEFAULT_TIMEOUT_SECONDS, true,
+                ChildProcesses.Exec.INHERIT, "");
         return new Router(config, new Isolation("test", java.util.Set.of(), null, h -> null), new NameTable(8));
     }
 
