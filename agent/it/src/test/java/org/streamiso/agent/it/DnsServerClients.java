@@ -158,6 +158,26 @@ public final class DnsServerClients {
             }
             case "unknown-name":
                 return udp(ns, query("unknown-" + name, Type.A, 114), 114);
+            case "keys": {
+                // Queries from two threads and from a scope of the isolation API: under isolate=thread the RESOLVEs
+                // of key-a1 and key-a2 (one thread) share credentials, key-b1 (another thread) and key-s1 (a scope)
+                // have their own.
+                String a1 = udp(ns, query("key-a1-" + name, Type.A, 120), 120);
+                String a2 = udp(ns, query("key-a2-" + name, Type.A, 121), 121);
+                String[] b1 = new String[1];
+                Thread other = new Thread(() -> {
+                    try {
+                        b1[0] = udp(ns, query("key-b1-" + name, Type.A, 122), 122);
+                    } catch (Exception e) {
+                        b1[0] = e.toString();
+                    }
+                });
+                other.start();
+                other.join();
+                String s1 = org.streamiso.isolation.StreamIsolation.call("alice",
+                        () -> udp(ns, query("key-s1-" + name, Type.A, 123), 123));
+                return String.join(" | ", a1, a2, b1[0], s1);
+            }
             case "jndi": {
                 Hashtable<String, String> env = new Hashtable<>();
                 env.put("java.naming.factory.initial", "com.sun.jndi.dns.DnsContextFactory");

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * nameserver, while no datagram and no connection leaves for anything but the SocksPort and the agent's own
  * responders on 127.0.0.1. The harness's SOCKS server answers Tor's RESOLVE with 127.0.0.7 and RESOLVE_PTR with
  * {@code ptr-a-b-c-d.only-the-proxy-knows.test}, and "host unreachable" for names starting with {@code unknown}.
+ * Under {@code isolate=thread} the RESOLVE behind each answer carries the credentials of the thread (and API scope)
+ * that sent the query, as the harness recorded them.
  */
 class DnsServerLeakTest {
     static final String NAMESERVER = "10.53.0.1";
@@ -33,6 +35,7 @@ class DnsServerLeakTest {
         String clients = DnsServerClients.class.getName();
         List<String> runs = new ArrayList<>(List.of(
                 "trace remote log=debug " + clients + " all " + NAMESERVER + " " + NAME,
+                "trace keys log=debug,isolate=thread " + clients + " keys " + NAMESERVER + " " + NAME,
                 "trace dnsjava log=debug " + clients + " jndi,dnsjava-udp,dnsjava-tcp " + NAMESERVER + " " + NAME,
                 "trace mapped log=debug,dns=mapped,bypass=none " + clients + " udp-channel,aaaa,tcp-socket "
                         + NAMESERVER + " " + NAME,
@@ -88,6 +91,21 @@ class DnsServerLeakTest {
         }
         assertTrue(read(dir, "remote.err").contains("dns-answered="), read(dir, "remote.err"));
 
+        // Each answer carries the key of the thread and scope that sent the query, as the RESOLVE credentials show.
+        assertEquals(4, read(dir, "keys").split(a, -1).length - 1, read(dir, "keys") + read(dir, "keys.err"));
+        java.util.Map<String, String> passwords = new java.util.HashMap<>();
+        for (String l : LeakTraceTest.read(dir, "ports.auth").split("\n")) {
+            String[] f = l.split(" "); // RESOLVE (0xF0) NAME PASSWORD
+            if (f.length == 4 && f[0].equals("RESOLVE") && f[2].startsWith("key-")) {
+                passwords.put(f[2].substring(0, "key-a1".length()), f[3]);
+            }
+        }
+        assertEquals(4, passwords.size(), passwords.toString());
+        assertEquals(passwords.get("key-a1"), passwords.get("key-a2"), "one thread, one key");
+        assertTrue(passwords.get("key-a1").startsWith("si1:"), passwords.toString());
+        assertEquals(4 - 1, new HashSet<>(passwords.values()).size(), "another thread and a scope have keys of their "
+                + "own: " + passwords);
+
         String mapped = read(dir, "mapped");
         assertTrue(line(mapped, "udp-channel").matches(".*rcode=NOERROR tc=0 qr=1 A=240\\.\\d+\\.\\d+\\.\\d+ ttl=30"),
                 mapped + read(dir, "mapped.err"));
@@ -113,7 +131,7 @@ class DnsServerLeakTest {
         }
 
         long baselineUnix = SyscallTrace.unixConnects(read(dir, "baseline.trace"));
-        List<String> traced = new ArrayList<>(List.of("remote", "dnsjava", "mapped", "off"));
+        List<String> traced = new ArrayList<>(List.of("remote", "keys", "dnsjava", "mapped", "off"));
         if (ForkedJvm.feature() == 17) {
             traced.add("legacy");
         }
