@@ -27,9 +27,10 @@ import javax.management.ObjectName;
  * <li>{@code mapped}: a distinct name per lookup, checked to be a placeholder from 240.0.0.0/4 (run with the
  * agent and {@code dns=mapped});
  * <li>{@code dns-server}: no {@code InetAddress} lookup: an A query for a distinct name {@code h<i>.NAME} per
- * lookup, sent on one DatagramChannel to {@value #NAMESERVER}:53 and answered by the agent's in-JVM DNS server
- * through the same RESOLVE as {@code remote} (run with the agent and {@code dns=remote}, inside a network namespace
- * that has only loopback: the nameserver does not exist there);
+ * lookup, sent on one blocking DatagramChannel to {@value #NAMESERVER}:53 and answered by the agent's in-JVM DNS
+ * server through the same RESOLVE as {@code remote} (run with the agent and {@code dns=remote}, inside a network
+ * namespace that has only loopback: the nameserver does not exist there); {@code dns-server-nb} the same on a
+ * non-blocking channel with a Selector;
  * <li>{@code raw}: no lookup at all, the agent's RESOLVE exchange written by hand to SOCKSPORT (greeting and
  * request in one write, read the two replies, close): the floor of one TCP connection and one round trip.
  * </ul>
@@ -44,6 +45,8 @@ public class DnsBench {
     private static final int MEMORY_WARMUP = 2000;
     static final String NAMESERVER = "10.53.0.1";
     private static java.nio.channels.DatagramChannel dnsChannel;
+    private static java.nio.channels.Selector dnsSelector;
+    private static final InetSocketAddress DNS_SERVER = new InetSocketAddress(literal(NAMESERVER), 53);
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("memory")) {
@@ -109,7 +112,8 @@ public class DnsBench {
                 rawResolve("h" + i + "." + name, port);
                 break;
             case "dns-server":
-                dnsQuery("h" + i + "." + name, i & 0xffff);
+            case "dns-server-nb":
+                dnsQuery("h" + i + "." + name, i & 0xffff, kind.equals("dns-server"));
                 break;
             default:
                 throw new IllegalArgumentException("KIND: \"" + kind + "\" (expected: local, remote, mapped, "
@@ -117,11 +121,19 @@ public class DnsBench {
         }
     }
 
-    /** One A query to the in-JVM DNS server and its answer, checked to be SocksResolve's. */
-    static void dnsQuery(String host, int id) throws IOException {
+    /**
+     * One A query to the in-JVM DNS server and its answer, checked to be SocksResolve's: {@code blocking}, with
+     * send and receive on a blocking channel (as JNDI, dnsjava and DatagramSocket users do: answered in the sending
+     * thread), else with a non-blocking channel and a Selector (as Netty does: answered by the server's threads).
+     */
+    static void dnsQuery(String host, int id, boolean blocking) throws IOException {
         if (dnsChannel == null) {
             dnsChannel = java.nio.channels.DatagramChannel.open();
-            dnsChannel.connect(new InetSocketAddress(InetAddress.getByName(NAMESERVER), 53));
+            if (!blocking) {
+                dnsChannel.configureBlocking(false);
+                dnsSelector = java.nio.channels.Selector.open();
+                dnsChannel.register(dnsSelector, java.nio.channels.SelectionKey.OP_READ);
+            }
         }
         java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
         q.write(id >> 8);
@@ -132,9 +144,17 @@ public class DnsBench {
             q.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
         }
         q.writeBytes(new byte[] {0, 0, 1, 0, 1});
-        dnsChannel.write(java.nio.ByteBuffer.wrap(q.toByteArray()));
+        dnsChannel.send(java.nio.ByteBuffer.wrap(q.toByteArray()), DNS_SERVER);
         java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(512);
-        dnsChannel.read(in);
+        if (!blocking) {
+            while (dnsSelector.select(10_000) == 0) {
+                throw new IOException("no answer within 10 s");
+            }
+            dnsSelector.selectedKeys().clear();
+        }
+        if (dnsChannel.receive(in) == null) {
+            throw new IOException("selected, but no datagram");
+        }
         byte[] r = Arrays.copyOf(in.array(), in.position());
         String answer = r.length < 4 ? "?" : (r[r.length - 4] & 0xff) + "." + (r[r.length - 3] & 0xff) + "."
                 + (r[r.length - 2] & 0xff) + "." + (r[r.length - 1] & 0xff);
@@ -142,6 +162,19 @@ public class DnsBench {
                 || !answer.equals(REMOTE_ANSWER)) {
             throw new IOException("not SocksResolve's answer from the in-JVM DNS server (is the agent there with "
                     + "dns=remote?): " + r.length + " bytes ending in " + answer);
+        }
+    }
+
+    private static InetAddress literal(String dotted) {
+        String[] p = dotted.split("\\.");
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            b[i] = (byte) Integer.parseInt(p[i]);
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -43,8 +43,11 @@ import org.streamiso.socks.Socks5CommandType;
  * any server; the channel reports the nameserver as the sender and as its peer, since the responder's port stands for
  * exactly one nameserver. Nothing leaves the machine: both ends are sockets of this JVM.
  *
- * <p>Each query is answered with the isolation key of the thread and scope that sent it (captured when it was sent,
- * or when the channel was connected, for a connected channel's {@code write}); A and AAAA through Tor's RESOLVE (a
+ * <p>A query sent on a blocking channel or socket is answered in the sending thread, before its send returns (it
+ * would wait for the answer anyway); the responder's threads answer the rest: non-blocking channels (event loops are
+ * never held up for Tor), a connected channel's {@code write}, TCP. Each query is answered with the isolation key of
+ * the thread and scope that sent it (captured when it was sent, or when the channel was connected, for a connected
+ * channel's {@code write}); A and AAAA through Tor's RESOLVE (a
  * placeholder under {@code dns=mapped}), PTR as a reverse lookup; every other question gets an error reply, never an
  * exception inside the agent. Answers carry the JDK's cache TTL ({@code networkaddress.cache.ttl}).
  */
@@ -69,6 +72,8 @@ final class DnsServer {
     private final ConcurrentHashMap<Integer, Isolation.Origin> connectedOrigins = new ConcurrentHashMap<>();
     /** The origin of each TCP connection to a responder, by the application's local port. */
     private final ConcurrentHashMap<Integer, Isolation.Origin> tcpOrigins = new ConcurrentHashMap<>();
+    /** Queries answered in the sender's thread, whose datagram the responder drops when it arrives. */
+    private final Set<Long> answeredInline = ConcurrentHashMap.newKeySet();
     private final AtomicInteger tcpConnections = new AtomicInteger();
     private volatile ThreadPoolExecutor workers;
 
@@ -131,7 +136,31 @@ final class DnsServer {
             throws IOException {
         int id = query.remaining() >= 2
                 ? ((query.get(query.position()) & 0xff) << 8) | (query.get(query.position() + 1) & 0xff) : -1;
-        return sendTo(localPort(channel), id, nameserver);
+        int port = localPort(channel);
+        if (id >= 0 && channel.isBlocking()) {
+            // A blocking sender waits for the answer anyway: answered here, in its own thread, without a hand-off to
+            // the responder's threads (the query datagram that the JDK sends next is dropped by the responder).
+            byte[] message = new byte[query.remaining()];
+            query.duplicate().get(message);
+            Responder r = responder(nameserver);
+            byte[] reply = answer(message, message.length, udpLimitOf(message), Isolation.Origin.current());
+            if (answeredInline.size() >= MAX_PENDING) {
+                answeredInline.clear(); // queries whose datagram never left (a send that failed after this hook)
+            }
+            answeredInline.add(((long) port << 16) | id);
+            logAnswer(port, reply);
+            if (reply != null) {
+                r.udp.send(ByteBuffer.wrap(reply), new InetSocketAddress(replyAddress(channel), port));
+            }
+            return r.udpAddress;
+        }
+        return sendTo(port, id, nameserver);
+    }
+
+    /** Where an answer reaches a channel: its own address, or loopback where it is bound to the wildcard. */
+    private InetAddress replyAddress(DatagramChannel channel) throws IOException {
+        InetAddress a = ((InetSocketAddress) channel.getLocalAddress()).getAddress();
+        return a.isAnyLocalAddress() ? loopback : a;
     }
 
     /**
@@ -325,6 +354,21 @@ final class DnsServer {
         return ttl < 0 ? Integer.MAX_VALUE : ttl;
     }
 
+    private static void logAnswer(int port, byte[] reply) {
+        if (Log.isEnabled(Log.Level.DEBUG)) {
+            Log.debug("in-JVM DNS server answered a query from 127.0.0.1:" + port + " with "
+                    + (reply == null ? "no reply" : reply.length + " bytes"));
+        }
+    }
+
+    private static int udpLimitOf(byte[] message) {
+        try {
+            return DnsMessages.udpLimit(DnsMessages.parseQuery(message, 0, message.length));
+        } catch (DnsMessages.NotAQuery e) {
+            return DnsMessages.UDP_LIMIT;
+        }
+    }
+
     private Isolation.Origin originOf(int port, byte[] message, int length) {
         if (length >= 2) {
             int id = ((message[0] & 0xff) << 8) | (message[1] & 0xff);
@@ -411,14 +455,15 @@ final class DnsServer {
                 }
                 byte[] message = new byte[in.position()];
                 in.flip().get(message);
+                if (message.length >= 2 && answeredInline.remove(((long) client.getPort() << 16)
+                        | ((message[0] & 0xff) << 8) | (message[1] & 0xff))) {
+                    continue; // answered already, in the thread that sent it
+                }
                 Isolation.Origin origin = originOf(client.getPort(), message, message.length);
                 try {
                     workers().execute(() -> {
                         byte[] reply = answer(message, message.length, udpLimitOf(message), origin);
-                        if (Log.isEnabled(Log.Level.DEBUG)) {
-                            Log.debug("in-JVM DNS server answered a query from 127.0.0.1:" + client.getPort() + " with "
-                                    + (reply == null ? "no reply" : reply.length + " bytes"));
-                        }
+                        logAnswer(client.getPort(), reply);
                         if (reply != null) {
                             try {
                                 udp.send(ByteBuffer.wrap(reply), client);
@@ -430,14 +475,6 @@ final class DnsServer {
                 } catch (RejectedExecutionException e) {
                     return; // the JVM is exiting
                 }
-            }
-        }
-
-        private int udpLimitOf(byte[] message) {
-            try {
-                return DnsMessages.udpLimit(DnsMessages.parseQuery(message, 0, message.length));
-            } catch (DnsMessages.NotAQuery e) {
-                return DnsMessages.UDP_LIMIT;
             }
         }
 
