@@ -72,8 +72,6 @@ final class DnsServer {
     private final ConcurrentHashMap<Integer, Isolation.Origin> connectedOrigins = new ConcurrentHashMap<>();
     /** The origin of each TCP connection to a responder, by the application's local port. */
     private final ConcurrentHashMap<Integer, Isolation.Origin> tcpOrigins = new ConcurrentHashMap<>();
-    /** Queries answered in the sender's thread, whose datagram the responder drops when it arrives. */
-    private final Set<Long> answeredInline = ConcurrentHashMap.newKeySet();
     private final AtomicInteger tcpConnections = new AtomicInteger();
     private volatile ThreadPoolExecutor workers;
 
@@ -126,56 +124,58 @@ final class DnsServer {
     }
 
     /**
-     * The responder's UDP address for a datagram the application sends to {@code nameserver}, after noting the
-     * query's origin.
+     * Sends a datagram the application sends to {@code nameserver} to the nameserver's responder instead, or answers
+     * it at once: a query on a blocking channel is answered in the sending thread (it would wait for the answer
+     * anyway), and nothing is sent but the answer, without a hand-off to the responder's threads. Returns what
+     * {@code DatagramChannel.send} returns.
      *
      * @param channel the application's channel, bound here if it is not yet (the JDK would bind it in the send)
-     * @param query   the datagram, not consumed
+     * @param query   the datagram; consumed as the JDK's send consumes it
      */
-    InetSocketAddress sendTo(DatagramChannel channel, ByteBuffer query, InetSocketAddress nameserver)
-            throws IOException {
+    int send(DatagramChannel channel, ByteBuffer query, InetSocketAddress nameserver) throws IOException {
         int id = query.remaining() >= 2
                 ? ((query.get(query.position()) & 0xff) << 8) | (query.get(query.position() + 1) & 0xff) : -1;
         int port = localPort(channel);
+        Responder r = responder(nameserver);
         if (id >= 0 && channel.isBlocking()) {
-            // A blocking sender waits for the answer anyway: answered here, in its own thread, without a hand-off to
-            // the responder's threads (the query datagram that the JDK sends next is dropped by the responder).
             byte[] message = new byte[query.remaining()];
             query.duplicate().get(message);
-            Responder r = responder(nameserver);
             byte[] reply = answer(message, message.length, udpLimitOf(message), Isolation.Origin.current());
-            if (answeredInline.size() >= MAX_PENDING) {
-                answeredInline.clear(); // queries whose datagram never left (a send that failed after this hook)
-            }
-            answeredInline.add(((long) port << 16) | id);
             logAnswer(port, reply);
             if (reply != null) {
                 r.udp.send(ByteBuffer.wrap(reply), new InetSocketAddress(replyAddress(channel), port));
             }
-            return r.udpAddress;
+            query.position(query.limit());
+            return message.length;
         }
-        return sendTo(port, id, nameserver);
-    }
-
-    /** Where an answer reaches a channel: its own address, or loopback where it is bound to the wildcard. */
-    private InetAddress replyAddress(DatagramChannel channel) throws IOException {
-        InetAddress a = ((InetSocketAddress) channel.getLocalAddress()).getAddress();
-        return a.isAnyLocalAddress() ? loopback : a;
+        noteOrigin(port, id);
+        // Through the hook again, which lets a responder through: the JDK's own send, blocking or not.
+        return channel.send(query, r.udpAddress);
     }
 
     /**
-     * As {@link #sendTo(DatagramChannel, ByteBuffer, InetSocketAddress)}, for a socket bound to {@code localPort}
-     * (JDK 17's legacy datagram implementation) and a query of ID {@code id} (-1: too short to have one).
+     * The responder's UDP address for a query of ID {@code id} (-1: too short to have one) sent from a socket bound
+     * to {@code localPort} (JDK 17's legacy datagram implementation), after noting its origin.
      */
     InetSocketAddress sendTo(int localPort, int id, InetSocketAddress nameserver) throws IOException {
         Responder r = responder(nameserver);
+        noteOrigin(localPort, id);
+        return r.udpAddress;
+    }
+
+    private void noteOrigin(int localPort, int id) {
         if (id >= 0) {
             if (origins.size() >= MAX_PENDING) {
                 origins.clear(); // queries whose datagram was lost; their answers get the unknown origin's key
             }
             origins.put(((long) localPort << 16) | id, Isolation.Origin.current());
         }
-        return r.udpAddress;
+    }
+
+    /** Where an answer reaches a channel: its own address, or loopback where it is bound to the wildcard. */
+    private InetAddress replyAddress(DatagramChannel channel) throws IOException {
+        InetAddress a = ((InetSocketAddress) channel.getLocalAddress()).getAddress();
+        return a.isAnyLocalAddress() ? loopback : a;
     }
 
     /** The responder's UDP address for {@code DatagramChannel.connect(nameserver)}; the channel's writes carry its key. */
@@ -455,10 +455,6 @@ final class DnsServer {
                 }
                 byte[] message = new byte[in.position()];
                 in.flip().get(message);
-                if (message.length >= 2 && answeredInline.remove(((long) client.getPort() << 16)
-                        | ((message[0] & 0xff) << 8) | (message[1] & 0xff))) {
-                    continue; // answered already, in the thread that sent it
-                }
                 Isolation.Origin origin = originOf(client.getPort(), message, message.length);
                 try {
                     workers().execute(() -> {
