@@ -53,6 +53,10 @@ public class DnsBench {
             memory(Integer.parseInt(args[1]));
             return;
         }
+        if (args[0].equals("compare")) {
+            compare(args[1], Integer.parseInt(args[2]));
+            return;
+        }
         String kind = args[0];
         String name = args[1];
         int n = Integer.parseInt(args[2]);
@@ -73,6 +77,38 @@ public class DnsBench {
         }
         Arrays.sort(t);
         System.out.printf("%.1f %.1f%n", t[n / 2] / 1000.0, t[n * 9 / 10] / 1000.0);
+    }
+
+    /**
+     * {@code compare NAME N} (agent with {@code dns=remote}, inside a loopback-only namespace): {@code remote} and
+     * {@code dns-server} interleaved in one JVM, lookup by lookup, after 5 N warm-up pairs; prints the medians of
+     * both and of the differences of each pair: the in-JVM DNS server's own cost, with the JIT, the machine's load
+     * and the peer's latency the same for both.
+     */
+    static void compare(String name, int n) throws IOException {
+        requireNoCache();
+        int next = 0;
+        for (int i = 0; i < 5 * n; i++) {
+            once("remote", name, next++, 0);
+            once("dns-server", name, next++, 0);
+        }
+        long[] remote = new long[n];
+        long[] server = new long[n];
+        long[] diff = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            once("remote", name, next++, 0);
+            long t1 = System.nanoTime();
+            once("dns-server", name, next++, 0);
+            long t2 = System.nanoTime();
+            remote[i] = t1 - t0;
+            server[i] = t2 - t1;
+            diff[i] = server[i] - remote[i];
+        }
+        Arrays.sort(remote);
+        Arrays.sort(server);
+        Arrays.sort(diff);
+        System.out.printf("%.1f %.1f %.1f%n", remote[n / 2] / 1000.0, server[n / 2] / 1000.0, diff[n / 2] / 1000.0);
     }
 
     /** Fails unless the JDK's address cache is off: a cached answer would measure a map lookup. */

@@ -83,6 +83,13 @@ if [ -n "${STREAMISO_BENCH_NETNS:-}" ]; then
   printf 'The in-JVM DNS server'\''s own part: (e)-(b) = %s us (median), %s us (p90); (f)-(b) = %s us (median)\n' \
     "$(echo "$(m e) $(m b)" | awk '{printf "%.1f", $1-$2}')" "$(echo "$(p e) $(p b)" | awk '{printf "%.1f", $1-$2}')" \
     "$(echo "$(m f) $(m b)" | awk '{printf "%.1f", $1-$2}')"
+  # (b) and (e) interleaved lookup by lookup in one JVM, ROUNDS JVMs: the server's own cost with the same JIT and load.
+  for i in $(seq "$ROUNDS"); do
+    run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java compare bench.example $N >> $work/compare
+  done
+  printf 'The same, (b) and (e) interleaved in one JVM (medians over %s JVMs): (b) %s us, (e) %s us, (e)-(b) per pair %s us\n' \
+    "$ROUNDS" "$(cut -d' ' -f1 $work/compare | median)" "$(cut -d' ' -f2 $work/compare | median)" \
+    "$(cut -d' ' -f3 $work/compare | median)"
 else
   echo "(e)  skipped: it needs a loopback-only network namespace (run as root, with unshare)"
 fi

@@ -140,7 +140,7 @@ final class DnsServer {
         if (id >= 0 && channel.isBlocking()) {
             byte[] message = new byte[query.remaining()];
             query.duplicate().get(message);
-            byte[] reply = answer(message, message.length, udpLimitOf(message), Isolation.Origin.current());
+            byte[] reply = answer(message, message.length, -1, Isolation.Origin.current());
             logAnswer(port, reply);
             if (reply != null) {
                 r.udp.send(ByteBuffer.wrap(reply), new InetSocketAddress(replyAddress(channel), port));
@@ -234,11 +234,15 @@ final class DnsServer {
 
     // ---- answering ---------------------------------------------------------------------------------
 
-    /** The reply to one message, or null where none is sent; never throws. */
+    /**
+     * The reply to one message, or null where none is sent; never throws.
+     *
+     * @param limit the most bytes the reply may have, or -1 for UDP's limit for this query (512, or its EDNS size)
+     */
     byte[] answer(byte[] message, int length, int limit, Isolation.Origin origin) {
-        DnsQuery q;
+        DnsQuery parsed;
         try {
-            q = DnsMessages.parseQuery(message, 0, length);
+            parsed = DnsMessages.parseQuery(message, 0, length);
         } catch (DnsMessages.NotAQuery e) {
             byte[] reply = e.reply();
             if (reply != null) {
@@ -247,15 +251,20 @@ final class DnsServer {
             return reply;
         }
         LeakReport.countDnsAnswer();
+        DnsQuery q = parsed;
+        if (limit < 0) {
+            limit = DnsMessages.udpLimit(q);
+        }
+        int max = limit;
         try {
-            return Isolation.actingFor(origin, () -> answer(q, limit));
+            return Isolation.actingFor(origin, () -> answer(q, max));
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError) {
                 throw (VirtualMachineError) e;
             }
             Log.warn("streamiso's in-JVM DNS server failed to answer a query (" + e + ") and answered SERVFAIL; this "
                     + "is a bug in streamiso, please report it.");
-            return DnsMessages.error(q, DnsMessages.SERVFAIL, limit);
+            return DnsMessages.error(q, DnsMessages.SERVFAIL, max);
         }
     }
 
@@ -361,14 +370,6 @@ final class DnsServer {
         }
     }
 
-    private static int udpLimitOf(byte[] message) {
-        try {
-            return DnsMessages.udpLimit(DnsMessages.parseQuery(message, 0, message.length));
-        } catch (DnsMessages.NotAQuery e) {
-            return DnsMessages.UDP_LIMIT;
-        }
-    }
-
     private Isolation.Origin originOf(int port, byte[] message, int length) {
         if (length >= 2) {
             int id = ((message[0] & 0xff) << 8) | (message[1] & 0xff);
@@ -458,7 +459,7 @@ final class DnsServer {
                 Isolation.Origin origin = originOf(client.getPort(), message, message.length);
                 try {
                     workers().execute(() -> {
-                        byte[] reply = answer(message, message.length, udpLimitOf(message), origin);
+                        byte[] reply = answer(message, message.length, -1, origin);
                         logAnswer(client.getPort(), reply);
                         if (reply != null) {
                             try {
