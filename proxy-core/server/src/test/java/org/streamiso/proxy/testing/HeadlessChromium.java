@@ -129,8 +129,14 @@ public final class HeadlessChromium implements AutoCloseable {
                 .append(out).append("'\n");
         Path file = dir.resolve("chromium.sh");
         Files.writeString(file, script);
-        Process process = new ProcessBuilder("unshare", "-n", "sh", file.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder("unshare", "-n", "sh", file.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile());
+        // Its crash database, caches and keys go to the test's folder, not the user's home.
+        Path home = Files.createDirectories(dir.resolve("home"));
+        builder.environment().put("HOME", home.toString());
+        builder.environment().put("XDG_CONFIG_HOME", home.resolve(".config").toString());
+        builder.environment().put("XDG_CACHE_HOME", home.resolve(".cache").toString());
+        Process process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!(Files.exists(in) && Files.exists(out))) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
