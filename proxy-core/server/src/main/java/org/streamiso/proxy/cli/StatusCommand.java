@@ -11,11 +11,13 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.streamiso.proxy.internal.JsonReader;
+import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.status.StatusTable;
 
 /**
  * The {@code status}, {@code renew} and {@code newnym} commands: one request to a running proxy-core's status
- * endpoint, its answer printed for people.
+ * endpoint, its answer printed for people. {@code renew} and {@code newnym} first ask {@code GET /token} for the
+ * run's token, which every POST must carry.
  */
 final class StatusCommand {
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -109,6 +111,15 @@ final class StatusCommand {
 
     /** The answer's body; a non-2xx answer throws with the endpoint's error message. */
     private static String request(String method, String url, InetSocketAddress endpoint) throws IOException {
+        String token = null;
+        if (method.equals("POST")) {
+            Object answer = JsonReader.parse(request("GET", "http://" + hostPort(endpoint) + "/token", endpoint));
+            token = answer instanceof Map<?, ?> m && m.get("token") instanceof String t ? t : null;
+            if (token == null) {
+                throw new IOException("The status endpoint " + hostPort(endpoint) + " gave no token (GET /token);"
+                        + " nothing was changed. Is it a proxy-core of this version?");
+            }
+        }
         HttpURLConnection connection;
         String body;
         int code;
@@ -119,7 +130,8 @@ final class StatusCommand {
             connection.setReadTimeout(READ_TIMEOUT_MILLIS);
             connection.setRequestMethod(method);
             connection.setUseCaches(false);
-            if (method.equals("POST")) {
+            if (token != null) {
+                connection.setRequestProperty(StatusServer.TOKEN_HEADER, token);
                 connection.setDoOutput(true);
                 connection.getOutputStream().close();
             }

@@ -74,6 +74,8 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
      * @param key            the client's key ({@code org.streamiso.proxy.relay.ClientKey}: the isolation-string
      *                       password of a {@code <torS0X>0} client, the SOCKS username of any other),
      *                       {@code [scrubbed]}, or null when the client sent none
+     * @param ref            the key's handle in this run ({@link StatusCollector#ref}): 16 hex characters that name
+     *                       the key in {@code POST /renew?ref=REF} without showing it; another run gives it another
      * @param app            the application it belongs to: the isolation string's, {@code legacy} for a username,
      *                       {@code no-key}, or {@code unknown}; in clear
      * @param kind           its isolation kind: the isolation string's, {@code socks-auth} for a username,
@@ -84,8 +86,8 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
      * @param refusedByProxy its requests proxy-core refused itself (Tor not ready, no SocksPort, wrong password,
      *                       another proposal-351 format)
      */
-    public record Key(String key, String app, String kind, long epoch, List<StreamEntry> streams, long refusedByTor,
-            long refusedByProxy) {
+    public record Key(String key, String ref, String app, String kind, long epoch, List<StreamEntry> streams,
+            long refusedByTor, long refusedByProxy) {
         public Key {
             streams = List.copyOf(streams);
         }
@@ -145,16 +147,20 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
     /**
      * One key of an application and kind, with the circuits its open streams are on.
      *
-     * @param key            as in {@link Key}: {@code [scrubbed]} unless unsafe logging, null for no credentials
+     * @param key             as in {@link Key}: {@code [scrubbed]} unless unsafe logging, null for no credentials
+     * @param ref             as in {@link Key}
      * @param client         the client address, as in {@link Client}
      * @param epoch          the key's identity epoch now
      * @param openStreams    its open streams, on a known circuit or not
+     * @param bytesFromClient bytes read from the client on its open streams
+     * @param bytesToClient   bytes from Tor written towards the client on its open streams
      * @param refusedByTor   as in {@link Key}
      * @param refusedByProxy as in {@link Key}
      * @param circuits       the circuits of its open streams, in the order first seen; streams whose circuit is
      *                       not known (yet) are counted in {@code openStreams} only
      */
-    public record AppKey(String key, String client, long epoch, int openStreams, long refusedByTor,
+    public record AppKey(String key, String ref, String client, long epoch, int openStreams, long bytesFromClient,
+            long bytesToClient, long refusedByTor,
             long refusedByProxy, List<KeyCircuit> circuits) {
         public AppKey {
             circuits = List.copyOf(circuits);
@@ -167,7 +173,9 @@ public record Status(String takenAt, boolean unsafeLogging, Totals totals, List<
      * @param id      Tor's CircuitID
      * @param exit    its exit relay, or null while unknown
      * @param streams the key's open streams on it
+     * @param bytesFromClient bytes read from the client on those streams
+     * @param bytesToClient   bytes from Tor written towards the client on those streams
      */
-    public record KeyCircuit(String id, String exit, int streams) {
+    public record KeyCircuit(String id, String exit, int streams, long bytesFromClient, long bytesToClient) {
     }
 }

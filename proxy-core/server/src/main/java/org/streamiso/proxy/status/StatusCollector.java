@@ -3,16 +3,22 @@ package org.streamiso.proxy.status;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.Safelog;
@@ -31,11 +37,15 @@ import org.streamiso.proxy.relay.StreamStatus;
 public final class StatusCollector {
     /** How long the selector thread may take to list its streams. */
     public static final Duration SNAPSHOT_TIMEOUT = Duration.ofSeconds(5);
+    /** The bytes of HMAC in a {@link #ref}: 64 bits, 16 hex characters. */
+    private static final int REF_BYTES = 8;
 
     private final ProxyServer server;
     private final IsolationCredentials credentials;
     private final TorMonitor monitor;
     private final Safelog safelog;
+    /** The secret of {@link #ref}: drawn once per run, never shown. */
+    private final byte[] refSecret = new byte[32];
 
     /**
      * @param monitor null when proxy-core follows no ControlPort: streams then show no circuit
@@ -45,6 +55,52 @@ public final class StatusCollector {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.monitor = monitor;
         this.safelog = Objects.requireNonNull(safelog, "safelog");
+        new SecureRandom().nextBytes(refSecret);
+    }
+
+    /**
+     * The handle of a client key in this run: the first 16 hex characters of an HMAC-SHA256 of the key under a
+     * secret drawn at start, so that the live page and {@code POST /renew?ref=REF} can name a key that the status
+     * shows {@code [scrubbed]}. It tells nothing about the key beyond this run's grouping, which the status shows
+     * anyway, and another run gives the same key another ref.
+     *
+     * @param key the key (null: the clients that send no credentials)
+     */
+    public String ref(String key) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(refSecret, "HmacSHA256"));
+            // A marker byte keeps the no-key identity apart from every key.
+            mac.update(key == null ? (byte) 0 : (byte) 1);
+            if (key != null) {
+                mac.update(key.getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(mac.doFinal(), 0, REF_BYTES);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+        }
+    }
+
+    /**
+     * The key whose {@link #ref} is {@code ref} among the keys the status shows now (open streams or refusals).
+     *
+     * @return the key, whose {@code key()} is null for the clients that send no credentials; null when no key shown
+     *         now has that ref
+     * @throws IOException as {@link #collect()}
+     */
+    public ClientKey keyOfRef(String ref) throws IOException {
+        RelaySnapshot snapshot = server.snapshot(SNAPSHOT_TIMEOUT);
+        for (StreamStatus s : snapshot.streams()) {
+            if (ref(s.clientKey().key()).equals(ref)) {
+                return s.clientKey();
+            }
+        }
+        for (RelayStats.KeyRefusals r : server.stats().refusalsByKey()) {
+            if (ref(r.clientKey().key()).equals(ref)) {
+                return r.clientKey();
+            }
+        }
+        return null;
     }
 
     /**
@@ -99,15 +155,22 @@ public final class StatusCollector {
                 ClientKey clientKey = key.getKey();
                 RelayStats.KeyRefusals r = clientRefusals.get(clientKey);
                 String shownKey = clientKey.key() == null ? null : safelog.key(clientKey.key());
+                String ref = ref(clientKey.key());
+                long fromClient = 0;
+                long toClient = 0;
+                for (Status.StreamEntry stream : key.getValue()) {
+                    fromClient += stream.bytesFromClient();
+                    toClient += stream.bytesToClient();
+                }
                 long epoch = credentials.epoch(clientKey.key());
                 long refusedByTor = r == null ? 0 : r.refusedByTor();
                 long refusedByProxy = r == null ? 0 : r.refusedByProxy();
-                keys.add(new Status.Key(shownKey, clientKey.app(), clientKey.kind(), epoch, key.getValue(),
+                keys.add(new Status.Key(shownKey, ref, clientKey.app(), clientKey.kind(), epoch, key.getValue(),
                         refusedByTor, refusedByProxy));
                 apps.computeIfAbsent(clientKey.app(), a -> new TreeMap<>())
                         .computeIfAbsent(clientKey.kind(), k -> new ArrayList<>())
-                        .add(new Status.AppKey(shownKey, clientAddress, epoch, key.getValue().size(), refusedByTor,
-                                refusedByProxy, circuitsOf(key.getValue())));
+                        .add(new Status.AppKey(shownKey, ref, clientAddress, epoch, key.getValue().size(), fromClient,
+                                toClient, refusedByTor, refusedByProxy, circuitsOf(key.getValue())));
             }
             clients.add(new Status.Client(clientAddress, keys));
         }
@@ -143,21 +206,26 @@ public final class StatusCollector {
                 totals, socksPorts, auditStatus, clients, circuits, appList);
     }
 
-    /** The circuits of a key's open streams, in the order first seen, with the key's streams on each. */
+    /** The circuits of a key's open streams, in the order first seen, with the key's streams and bytes on each. */
     private static List<Status.KeyCircuit> circuitsOf(List<Status.StreamEntry> streams) {
-        Map<String, Integer> counts = new LinkedHashMap<>();
+        // Circuit id -> {streams, bytes from the client, bytes to the client}.
+        Map<String, long[]> counts = new LinkedHashMap<>();
         Map<String, String> exits = new HashMap<>();
         for (Status.StreamEntry stream : streams) {
             if (stream.circuit() != null) {
-                counts.merge(stream.circuit(), 1, Integer::sum);
+                long[] c = counts.computeIfAbsent(stream.circuit(), id -> new long[3]);
+                c[0]++;
+                c[1] += stream.bytesFromClient();
+                c[2] += stream.bytesToClient();
                 if (stream.exit() != null) {
                     exits.put(stream.circuit(), stream.exit());
                 }
             }
         }
         List<Status.KeyCircuit> out = new ArrayList<>(counts.size());
-        for (Map.Entry<String, Integer> c : counts.entrySet()) {
-            out.add(new Status.KeyCircuit(c.getKey(), exits.get(c.getKey()), c.getValue()));
+        for (Map.Entry<String, long[]> c : counts.entrySet()) {
+            long[] n = c.getValue();
+            out.add(new Status.KeyCircuit(c.getKey(), exits.get(c.getKey()), (int) n[0], n[1], n[2]));
         }
         return out;
     }

@@ -174,17 +174,37 @@ final class StatusHttp {
         }
     }
 
+    /** The JSON endpoints' policy: nothing may load, run or frame them. */
+    static final String JSON_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
     /**
-     * Writes one response with {@code Connection: close}, then ends the connection's output. A HEAD request gets
-     * the headers only.
+     * Writes one JSON response with {@code Connection: close}, then ends the connection's output. A HEAD request
+     * gets the headers only.
      *
      * @param allow the {@code Allow} header of a 405, or null
      */
     static void respond(Socket socket, Request request, int code, String body, String allow) throws IOException {
-        byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        respond(socket, request, code, "application/json; charset=utf-8", JSON_CONTENT_SECURITY_POLICY,
+                body + "\n", allow);
+    }
+
+    /**
+     * Writes one response with {@code Connection: close}, then ends the connection's output. A HEAD request gets
+     * the headers only. Every response forbids caching, MIME sniffing, framing, referrers and reads by other
+     * origins ({@code Cross-Origin-Resource-Policy: same-origin}), and carries {@code contentSecurityPolicy}.
+     *
+     * @param allow the {@code Allow} header of a 405, or null
+     */
+    static void respond(Socket socket, Request request, int code, String contentType, String contentSecurityPolicy,
+            String body, String allow) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder("HTTP/1.1 ").append(code).append(' ').append(reason(code))
-                .append("\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n"
-                        + "X-Content-Type-Options: nosniff\r\nContent-Length: ").append(bytes.length)
+                .append("\r\nContent-Type: ").append(contentType)
+                .append("\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY"
+                        + "\r\nReferrer-Policy: no-referrer\r\nCross-Origin-Resource-Policy: same-origin"
+                        + "\r\nCross-Origin-Opener-Policy: same-origin\r\nContent-Security-Policy: ")
+                .append(contentSecurityPolicy)
+                .append("\r\nContent-Length: ").append(bytes.length)
                 .append("\r\nConnection: close\r\n");
         if (allow != null) {
             head.append("Allow: ").append(allow).append("\r\n");

@@ -12,13 +12,15 @@ import org.streamiso.proxy.internal.JsonWriter;
  *      "refusedAtMaxStreams":0},
  *  "torSocksPorts":[{"address":"127.0.0.1:9050","up":true}],
  *  "audit":{"on":true,"connected":true,"bootstrap":100,"violations":0,"violatedCircuits":[]},
- *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","app":"shop","kind":"thread","epoch":0,
+ *  "clients":[{"address":"127.0.0.1","keys":[{"key":"[scrubbed]","ref":"9f86d081884c7d65","app":"shop",
+ *      "kind":"thread","epoch":0,
  *      "refusedByTor":0,"refusedByProxy":0,"streams":[{"id":1,...,
  *      "destination":"[scrubbed]","state":"relaying",...,"circuit":"18","exit":"$5A0C...~exit1"}]}]}],
  *  "circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1,"isolationKeys":1,"violated":false}],
- *  "apps":[{"app":"shop","kinds":[{"kind":"thread","keys":[{"key":"[scrubbed]","client":"127.0.0.1","epoch":0,
- *      "openStreams":1,"refusedByTor":0,"refusedByProxy":0,
- *      "circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1}]}]}]}]}
+ *  "apps":[{"app":"shop","kinds":[{"kind":"thread","keys":[{"key":"[scrubbed]","ref":"9f86d081884c7d65",
+ *      "client":"127.0.0.1","epoch":0,"openStreams":1,"bytesFromClient":52,"bytesToClient":10,"refusedByTor":0,
+ *      "refusedByProxy":0,"circuits":[{"id":"18","exit":"$5A0C...~exit1","streams":1,"bytesFromClient":52,
+ *      "bytesToClient":10}]}]}]}]}
  * }</pre>
  */
 public final class StatusJson {
@@ -65,7 +67,8 @@ public final class StatusJson {
         for (Status.Client client : status.clients()) {
             json.beginObject().name("address").value(client.address()).name("keys").beginArray();
             for (Status.Key key : client.keys()) {
-                json.beginObject().name("key").value(key.key()).name("app").value(key.app())
+                json.beginObject().name("key").value(key.key()).name("ref").value(key.ref())
+                        .name("app").value(key.app())
                         .name("kind").value(key.kind()).name("epoch").value(key.epoch())
                         .name("refusedByTor").value(key.refusedByTor())
                         .name("refusedByProxy").value(key.refusedByProxy())
@@ -106,15 +109,19 @@ public final class StatusJson {
                 for (Status.AppKey key : kind.keys()) {
                     json.beginObject()
                             .name("key").value(key.key())
+                            .name("ref").value(key.ref())
                             .name("client").value(key.client())
                             .name("epoch").value(key.epoch())
                             .name("openStreams").value(key.openStreams())
+                            .name("bytesFromClient").value(key.bytesFromClient())
+                            .name("bytesToClient").value(key.bytesToClient())
                             .name("refusedByTor").value(key.refusedByTor())
                             .name("refusedByProxy").value(key.refusedByProxy())
                             .name("circuits").beginArray();
                     for (Status.KeyCircuit c : key.circuits()) {
                         json.beginObject().name("id").value(c.id()).name("exit").value(c.exit())
-                                .name("streams").value(c.streams()).endObject();
+                                .name("streams").value(c.streams()).name("bytesFromClient").value(c.bytesFromClient())
+                                .name("bytesToClient").value(c.bytesToClient()).endObject();
                     }
                     json.endArray().endObject();
                 }

@@ -5,36 +5,59 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.JsonWriter;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.proxy.relay.ClientKey;
 import org.streamiso.proxy.relay.IsolationCredentials;
 import org.streamiso.socks.IsolationString;
 
 /**
  * The status endpoint: a loopback-only HTTP server with
  * <ul>
+ *   <li>{@code GET /}: the live isolation page ({@link LivePage}), which polls {@code GET /status} and has a
+ *       button per key ({@code POST /renew?ref=REF}) and one for {@code POST /newnym};</li>
  *   <li>{@code GET /status}: the {@link Status} as JSON ({@link StatusJson});</li>
+ *   <li>{@code GET /token}: this run's token, {@code {"token":"..."}}, for clients other than the page (the
+ *       {@code renew} and {@code newnym} commands);</li>
  *   <li>{@code POST /renew?key=KEY}: a new identity epoch for one client key ({@code ClientKey}): the password of a
  *       client whose SOCKS username is {@code <torS0X>0}, its isolation string {@code si1:<app>:<kind>:<digest>},
  *       or the SOCKS username of any other client (percent-encode its ISO-8859-1 bytes). That key's new streams get
  *       new credentials, so new circuits; its open streams and every other key are untouched (a username equal to
- *       an isolation string is renewed with it). {@code POST /renew?no-key} does the same for the clients that send
- *       no credentials (one identity for all of them);</li>
+ *       an isolation string is renewed with it). {@code POST /renew?ref=REF} renews the key whose {@code ref} the
+ *       status shows, without naming the key itself; {@code POST /renew?no-key} does the same for the clients that
+ *       send no credentials (one identity for all of them);</li>
  *   <li>{@code POST /newnym}: {@code SIGNAL NEWNYM}, new circuits for every new stream of every key.</li>
  * </ul>
  *
- * <p><b>Important:</b> it has no password, so it binds only loopback addresses, answers only requests whose
- * {@code Host} is a loopback name or literal (a web page that rebinds a DNS name to 127.0.0.1 cannot read it), and
- * refuses every request that carries an {@code Origin} header (a web page cannot renew identities behind the
- * user's back). A few threads serve it, and no client can hold them for others: a request must arrive whole within
- * a few seconds or is answered 408 ({@link StatusConnections}).
+ * <p><b>Important:</b> it has no password, so it binds only loopback addresses and answers only requests whose
+ * {@code Host} is a loopback name or literal (a web page that rebinds a DNS name to 127.0.0.1 cannot read it). No
+ * other web page may act on it: a GET that carries an {@code Origin}, or a {@code Sec-Fetch-Site} other than
+ * {@code same-origin} or {@code none} (the page itself may be opened from anywhere), is refused, and every POST
+ * needs both
+ * <ul>
+ *   <li>the run's random token in an {@code X-Streamiso-Token} header, compared in constant time: only the page
+ *       and {@code GET /token} give it, and a browser lets no other origin read either (no CORS, and
+ *       {@code Cross-Origin-Resource-Policy: same-origin}); a header, never a query or form field, so a form
+ *       cannot carry it and a cross-origin fetch that sets it needs a preflight, which is refused;</li>
+ *   <li>no {@code Origin}, or exactly the endpoint's own ({@code http://} and the request's loopback
+ *       {@code Host}), and no {@code Sec-Fetch-Site} but {@code same-origin}.</li>
+ * </ul>
+ * A few threads serve it, and no client can hold them for others: a request must arrive whole within a few seconds
+ * or is answered 408 ({@link StatusConnections}).
  */
 public final class StatusServer implements AutoCloseable {
     private static final int MAX_KEY_LENGTH = 255;
+    /** The header that carries the run's token on every POST. */
+    public static final String TOKEN_HEADER = "X-Streamiso-Token";
+    private static final LivePage PAGE = LivePage.load();
     /** {@code POST /renew?no-key}: the identity of the clients that send no SOCKS credentials. */
     static final String NO_KEY_PARAMETER = "no-key";
 
@@ -43,6 +66,10 @@ public final class StatusServer implements AutoCloseable {
     private final TorMonitor monitor;
     private final Safelog safelog;
     private final Log log;
+    /** The run's token, base64url of 32 random bytes: every POST must carry it in {@value #TOKEN_HEADER}. */
+    private final String token;
+    /** Whether a refused POST was logged as a warning already; later ones go to the debug log. */
+    private final AtomicBoolean refusedPostWarned = new AtomicBoolean();
     /** Set once by {@link #start}, before anyone can call {@link #address()} or {@link #close()}. */
     private volatile StatusConnections connections;
 
@@ -53,6 +80,9 @@ public final class StatusServer implements AutoCloseable {
         this.monitor = monitor;
         this.safelog = safelog;
         this.log = log;
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        this.token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     /**
@@ -82,20 +112,37 @@ public final class StatusServer implements AutoCloseable {
     }
 
     private void handle(Socket socket, StatusHttp.Request request) throws IOException {
-        String refusal = refusal(socket, request);
-        if (refusal != null) {
-            respond(socket, request, 403, error(refusal));
-            return;
-        }
         String path = request.uri().getPath();
         if (path == null) {
             path = "";
         }
         String method = request.method().toUpperCase(Locale.ROOT);
+        String refusal = refusal(socket, request, method, path);
+        if (refusal != null) {
+            if (method.equals("POST")) {
+                logRefusedPost(path, request);
+            } else {
+                log.debug("Refused " + printable(method) + " " + printable(path) + " with 403: " + refusal);
+            }
+            respond(socket, request, 403, error(refusal));
+            return;
+        }
         switch (path) {
+            case "/" -> {
+                if (allowed(socket, request, method, "GET")) {
+                    StatusHttp.respond(socket, request, 200, "text/html; charset=utf-8",
+                            PAGE.contentSecurityPolicy(), PAGE.html(token), null);
+                }
+            }
             case "/status" -> {
                 if (allowed(socket, request, method, "GET")) {
                     status(socket, request);
+                }
+            }
+            case "/token" -> {
+                if (allowed(socket, request, method, "GET")) {
+                    respond(socket, request, 200, new JsonWriter().beginObject().name("token").value(token)
+                            .endObject().toString());
                 }
             }
             case "/renew" -> {
@@ -109,27 +156,68 @@ public final class StatusServer implements AutoCloseable {
                 }
             }
             default -> respond(socket, request, 404, error("path: \"" + printable(path)
-                    + "\" (expected: GET /status, POST /renew?key=KEY or POST /newnym)"));
+                    + "\" (expected: GET / for the live page, GET /status, GET /token, POST /renew?key=KEY,"
+                    + " POST /renew?ref=REF or POST /newnym)"));
         }
     }
 
-    /** Why a request is refused (not loopback, foreign Host, any Origin), or null. */
-    private String refusal(Socket socket, StatusHttp.Request request) {
+    /**
+     * Why a request is refused (not loopback, foreign Host, another web page's, no or a wrong token on a POST), or
+     * null.
+     */
+    private String refusal(Socket socket, StatusHttp.Request request, String method, String path) {
         if (!socket.getInetAddress().isLoopbackAddress()) {
             return "client: not loopback (expected: a connection from this machine)";
         }
-        String origin = request.header("Origin");
-        if (origin != null) {
-            return "Origin: \"" + printable(origin) + "\" (expected: none; the status endpoint does not answer"
-                    + " web pages)";
-        }
         String host = request.header("Host");
         int port = socket.getLocalPort(); // the endpoint's own port
+        String origin = request.header("Origin");
+        boolean post = method.equals("POST");
+        if (origin != null && !(post && host != null && origin.equalsIgnoreCase("http://" + host))) {
+            return "Origin: \"" + printable(origin) + "\" (expected: none; POST from the live page only, whose origin"
+                    + " is http://127.0.0.1:" + port + "; the status endpoint does not answer other web pages)";
+        }
         if (host == null || !isLoopbackHost(host, port)) {
             return "Host: \"" + (host == null ? "" : printable(host)) + "\" (expected: 127.0.0.1:" + port
                     + ", [::1]:" + port + " or localhost:" + port + ")";
         }
+        // Sent by browsers only: same-site is not enough, another port of 127.0.0.1 is the same site.
+        String site = request.header("Sec-Fetch-Site");
+        boolean page = method.equals("GET") && path.equals("/");
+        if (site != null && !page && !site.equalsIgnoreCase("same-origin")
+                && !(site.equalsIgnoreCase("none") && !post)) {
+            return "Sec-Fetch-Site: \"" + printable(site) + "\" (expected: same-origin; the status endpoint does not"
+                    + " answer other web pages)";
+        }
+        if (post) {
+            String sent = request.header(TOKEN_HEADER);
+            if (sent == null) {
+                return TOKEN_HEADER + ": nothing (expected: this run's token, which the live page at / and GET"
+                        + " /token give; every POST needs it)";
+            }
+            if (!MessageDigest.isEqual(sent.getBytes(StandardCharsets.ISO_8859_1),
+                    token.getBytes(StandardCharsets.ISO_8859_1))) {
+                return TOKEN_HEADER + ": not this run's token (expected: the token that the live page at / and GET"
+                        + " /token give now; a token of an earlier run is void)";
+            }
+        }
         return null;
+    }
+
+    /** A refused POST: a warning the first time (a web page may be trying the buttons), then debug lines. */
+    private void logRefusedPost(String path, StatusHttp.Request request) {
+        String origin = request.header("Origin");
+        String from = origin == null ? "a client that sent no Origin"
+                : "a web page of origin " + (safelog.isUnsafe() ? printable(origin) : Safelog.SCRUBBED);
+        String line = "Refused POST " + printable(path) + " from " + from + " with 403 (no token, a wrong token, or"
+                + " another origin); nothing was renewed or signalled.";
+        if (refusedPostWarned.compareAndSet(false, true)) {
+            log.warn(line + " If that was not you, a web page tried the status endpoint's buttons. Use the live"
+                    + " page at / or the renew and newnym commands, which send the token. Further refusals are"
+                    + " logged at debug level.");
+        } else {
+            log.debug(line);
+        }
     }
 
     private static boolean isLoopbackHost(String host, int endpointPort) {
@@ -165,7 +253,32 @@ public final class StatusServer implements AutoCloseable {
     private void renew(Socket socket, StatusHttp.Request request) throws IOException {
         String rawQuery = request.uri().getRawQuery();
         String key = queryParameter(rawQuery, "key");
+        String ref = queryParameter(rawQuery, "ref");
         boolean noKey = queryParameter(rawQuery, NO_KEY_PARAMETER) != null;
+        if (ref != null) {
+            if (key != null || noKey) {
+                respond(socket, request, 400, error("ref: with " + (noKey ? NO_KEY_PARAMETER : "key")
+                        + " (expected: one of ref=REF, key=KEY or " + NO_KEY_PARAMETER + ")"));
+                return;
+            }
+            ClientKey found;
+            try {
+                found = collector.keyOfRef(ref);
+            } catch (IOException e) {
+                respond(socket, request, 503, error(e.getMessage()));
+                return;
+            }
+            if (found == null) {
+                respond(socket, request, 404, error("ref: \"" + printable(ref) + "\" (expected: the ref of a key that"
+                        + " GET /status shows now; refs change with every run of proxy-core); nothing was renewed"));
+                return;
+            }
+            if (found.key() == null) {
+                noKey = true;
+            } else {
+                key = found.key();
+            }
+        }
         if (noKey && key == null) {
             long epoch = credentials.renew(null);
             log.info("Renewed the identity of the clients that send no credentials (epoch " + epoch + "): their new"

@@ -209,9 +209,15 @@ class StatusServerTest {
         assertEquals("127.0.0.1", first.get("client"));
         assertEquals(3L, first.get("openStreams"));
         assertEquals(List.of(Map.of("id", "10", "exit", "$EEEE10~exit10", "streams", 2L),
-                Map.of("id", "11", "exit", "$EEEE11~exit11", "streams", 1L)), first.get("circuits"));
+                Map.of("id", "11", "exit", "$EEEE11~exit11", "streams", 1L)), withoutBytes(first.get("circuits")));
         assertEquals(List.of(Map.of("id", "12", "exit", "$EEEE12~exit12", "streams", 1L)),
-                shopKeys.get(1).get("circuits"));
+                withoutBytes(shopKeys.get(1).get("circuits")));
+        List<Map<String, Object>> firstCircuits = at(first, "circuits");
+        assertEquals((long) first.get("bytesFromClient"), firstCircuits.stream()
+                .mapToLong(c -> (Long) c.get("bytesFromClient")).sum(), "a key's bytes are its circuits' bytes");
+        assertTrue((Long) first.get("bytesFromClient") > 0, first.toString());
+        assertNotEquals(first.get("ref"), shopKeys.get(1).get("ref"), "two keys, two refs");
+        assertTrue(((String) first.get("ref")).matches("[0-9a-f]{16}"), first.toString());
         assertEquals("app", at(apps.get(1), "kinds", 0, "kind"));
         assertEquals("socks-auth", at(apps.get(0), "kinds", 0, "kind"));
         assertEquals(List.of(), at(apps.get(0), "kinds", 0, "keys", 0, "circuits"), "circuit not known yet");
@@ -235,6 +241,18 @@ class StatusServerTest {
                 + "shop     thread              127.0.0.1  [scrubbed]  0      1        11       $EEEE11~exit11\n"
                 + "shop     thread              127.0.0.1  [scrubbed]  0      1        12       $EEEE12~exit12\n"
                 + "unknown  unsupported-format  127.0.0.1  [scrubbed]  0      0        -        -\n"), table);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> withoutBytes(Object circuits) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> circuit : (List<Map<String, Object>>) circuits) {
+            Map<String, Object> copy = new java.util.HashMap<>(circuit);
+            copy.remove("bytesFromClient");
+            copy.remove("bytesToClient");
+            out.add(copy);
+        }
+        return out;
     }
 
     private void refusedRequest(Socks5PasswordAuthRequest key, String name) throws IOException {
@@ -469,7 +487,8 @@ class StatusServerTest {
         Http.Response fromPage = Http.request(status, "POST", "/newnym", Map.of("Host", "localhost:" + port,
                 "Origin", "http://evil.example"));
         assertEquals(403, fromPage.code());
-        assertEquals("Origin: \"http://evil.example\" (expected: none; the status endpoint does not answer web pages)",
+        assertEquals("Origin: \"http://evil.example\" (expected: none; POST from the live page only, whose origin is"
+                + " http://127.0.0.1:" + port + "; the status endpoint does not answer other web pages)",
                 at(fromPage.json(), "error"));
         verify(control, never()).signal(any());
 
@@ -485,10 +504,10 @@ class StatusServerTest {
                 + " or the SOCKS username of any other, e.g. POST /renew?key=alice; or POST /renew?no-key for the"
                 + " clients that send no credentials)", at(noKey.json(), "error"));
 
-        Http.Response unknown = Http.request(status, "GET", "/");
+        Http.Response unknown = Http.request(status, "GET", "/index.html");
         assertEquals(404, unknown.code());
-        assertEquals("path: \"/\" (expected: GET /status, POST /renew?key=KEY or POST /newnym)",
-                at(unknown.json(), "error"));
+        assertEquals("path: \"/index.html\" (expected: GET / for the live page, GET /status, GET /token, POST"
+                + " /renew?key=KEY, POST /renew?ref=REF or POST /newnym)", at(unknown.json(), "error"));
     }
 
     @Test
@@ -598,7 +617,7 @@ class StatusServerTest {
             socket.connect(status, Http.TIMEOUT_MILLIS);
             socket.setSoTimeout(Http.TIMEOUT_MILLIS);
             socket.getOutputStream().write(("POST /renew?key=alice HTTP/1.1\r\nHost: 127.0.0.1:" + status.getPort()
-                    + "\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nTrailer: t\r\n\r\n")
+                    + "\r\nX-Streamiso-Token: " + Http.token(status) + "\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nTrailer: t\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             Http.Response renewed = Http.read(socket.getInputStream());
             assertEquals(200, renewed.code(), renewed.body());

@@ -21,17 +21,37 @@ public final class Http {
     private Http() {
     }
 
-    /** An answer: its status code and body. */
-    public record Response(int code, String body) {
+    /** An answer: its status code, headers (the first value of each, by lower-case name) and body. */
+    public record Response(int code, Map<String, String> headers, String body) {
+        public Response(int code, String body) {
+            this(code, Map.of(), body);
+        }
+
         /** The body parsed as JSON. */
         public Object json() {
             return JsonReader.parse(body);
         }
     }
 
-    /** {@code method path} with {@code Host: IP:PORT} of {@code server}. */
+    /**
+     * {@code method path} with {@code Host: IP:PORT} of {@code server}; a POST also carries the run's token, asked
+     * first with {@code GET /token}, as the {@code renew} and {@code newnym} commands do.
+     */
     public static Response request(InetSocketAddress server, String method, String path) throws IOException {
+        if (method.equals("POST")) {
+            return request(server, method, path, Map.of("Host", "127.0.0.1:" + server.getPort(),
+                    "X-Streamiso-Token", token(server)));
+        }
         return request(server, method, path, Map.of("Host", "127.0.0.1:" + server.getPort()));
+    }
+
+    /** The run's token that {@code GET /token} gives. */
+    public static String token(InetSocketAddress server) throws IOException {
+        Response response = request(server, "GET", "/token", Map.of("Host", "127.0.0.1:" + server.getPort()));
+        if (response.code() != 200) {
+            throw new IOException("GET /token answered " + response.code() + ": " + response.body());
+        }
+        return (String) ((Map<?, ?>) response.json()).get("token");
     }
 
     /** {@code method path} with exactly {@code headers} (plus Content-Length: 0 and Connection: close). */
@@ -56,13 +76,19 @@ public final class Http {
         String statusLine = line(in);
         int code = Integer.parseInt(statusLine.split(" ")[1]);
         int length = -1;
+        Map<String, String> headers = new java.util.HashMap<>();
         for (String header; !(header = line(in)).isEmpty(); ) {
+            int colon = header.indexOf(':');
+            if (colon > 0) {
+                headers.putIfAbsent(header.substring(0, colon).toLowerCase(Locale.ROOT),
+                        header.substring(colon + 1).trim());
+            }
             if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 length = Integer.parseInt(header.substring("content-length:".length()).trim());
             }
         }
         byte[] body = length >= 0 ? in.readNBytes(length) : in.readAllBytes();
-        return new Response(code, new String(body, StandardCharsets.UTF_8));
+        return new Response(code, Map.copyOf(headers), new String(body, StandardCharsets.UTF_8));
     }
 
     private static String line(InputStream in) throws IOException {
