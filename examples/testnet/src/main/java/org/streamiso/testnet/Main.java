@@ -62,6 +62,7 @@ public final class Main {
         out.println("SocksPort IsolateDestAddr:  " + hostPort(network.isolateDestAddrSocksPort()));
         out.println("ControlPort:                " + hostPort(network.controlPort()));
         out.println("Cookie file:                " + network.cookieFile());
+        out.println("Torrc for another client:   " + network.otherClientTorrc());
         out.println("Mapped names:               " + network.mappedNames().entrySet().stream()
                 .map(entry -> entry.getKey() + " -> " + entry.getValue()).collect(Collectors.joining(", ")));
         out.println("Exits accept:               127.0.0.0/8 only; any other name fails with SOCKS5 reply 0x04");

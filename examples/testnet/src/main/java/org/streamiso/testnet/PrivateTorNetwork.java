@@ -98,6 +98,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
     private InetSocketAddress noIsolateSocksAuthSocksPort;
     private InetSocketAddress controlPort;
     private Path cookieFile;
+    private Path otherClientTorrc;
     private TorProcess client;
     private Duration bootstrapTime;
     private boolean closed;
@@ -157,6 +158,14 @@ public final class PrivateTorNetwork implements AutoCloseable {
     }
 
     /** The client's {@code control_auth_cookie} (32 bytes, sent hex-encoded in AUTHENTICATE). */
+    /**
+     * A torrc fragment for another Tor client of this network (authorities, testing options, MapAddress names),
+     * without DataDirectory, SocksPort or ControlPort: for proxy-core's {@code --launch-tor --tor-config FILE}.
+     */
+    public Path otherClientTorrc() {
+        return otherClientTorrc;
+    }
+
     public Path cookieFile() {
         return cookieFile;
     }
@@ -221,6 +230,8 @@ public final class PrivateTorNetwork implements AutoCloseable {
         noIsolateSocksAuthSocksPort = new InetSocketAddress("127.0.0.1", unisolatedPort);
         controlPort = new InetSocketAddress("127.0.0.1", control);
         cookieFile = clientData.resolve("control_auth_cookie");
+        otherClientTorrc = workDir.resolve("other-client.torrc");
+        TorrcTemplates.otherClient(authorities, mappedNames).write(otherClientTorrc);
 
         awaitReady(started);
         bootstrapTime = Duration.ofNanos(System.nanoTime() - started);

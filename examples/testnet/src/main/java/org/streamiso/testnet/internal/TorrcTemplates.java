@@ -125,6 +125,32 @@ public final class TorrcTemplates {
         return torrc;
     }
 
+    /**
+     * What another Tor client needs to use this network, for a torrc that sets its own DataDirectory, SocksPort and
+     * ControlPort (proxy-core's {@code --launch-tor --tor-config FILE}): the authorities, the testing-network
+     * options and the MapAddress names, as for {@link #client}.
+     */
+    public static Torrc otherClient(List<Relay> authorities, Map<String, String> mapAddresses) {
+        Torrc torrc = new Torrc();
+        torrc.comment("A client of the streamiso private Tor network. Written by PrivateTorNetwork; do not edit.")
+                .option("TestingTorNetwork", 1);
+        torrc.comment("The three authorities of this network, instead of the public ones.");
+        for (Relay authority : authorities) {
+            torrc.option("DirAuthority", authority.dirAuthorityLine());
+        }
+        torrc.comment("As for the network's own client (see TorrcTemplates.client).")
+                .option("UseMicrodescriptors", 0)
+                .option("FetchDirInfoEarly", 1)
+                .option("FetchDirInfoExtraEarly", 1)
+                .option("ClientRejectInternalAddresses", 0)
+                .option("ClientUseIPv6", 0);
+        if (!mapAddresses.isEmpty()) {
+            torrc.comment("Names that exist only inside this Tor network's clients.");
+            mapAddresses.forEach((name, address) -> torrc.option("MapAddress", name + " " + address));
+        }
+        return torrc;
+    }
+
     private static Torrc relay(Relay self, List<Relay> authorities, long ownerPid) {
         Torrc torrc = common(self.nickname(), self.dataDirectory(), authorities, ownerPid);
         torrc.comment("Relay on loopback. AssumeReachable skips the ORPort self-test and lets authorities vote "

@@ -18,10 +18,12 @@ import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.proxy.relay.IsolationCredentials;
 import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.ProxyServer;
+import org.streamiso.proxy.relay.RelayConfig;
 import org.streamiso.proxy.relay.StreamGate;
 import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.proxy.status.StatusCollector;
 import org.streamiso.proxy.status.StatusServer;
+import org.streamiso.proxy.tor.TorSupervisor;
 
 /**
  * {@code java -jar proxy-core.jar}: parses the command line, connects to the ControlPort (when asked), binds the
@@ -34,6 +36,7 @@ public final class Main {
     public static final int EXIT_LISTEN_FAILED = 3;
     public static final int EXIT_CONTROL_FAILED = 4;
     public static final int EXIT_STATUS_FAILED = 5;
+    public static final int EXIT_TOR_LAUNCH_FAILED = 6;
 
     private static final int CONTROL_CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final Duration CONTROL_RECONNECT_DELAY = Duration.ofSeconds(5);
@@ -83,7 +86,21 @@ public final class Main {
 
         CircuitAudit audit = null;
         TorMonitor monitor = null;
-        if (options.torControl != null) {
+        RelayConfig relay = options.relay;
+        TorSupervisor launched = null;
+        if (options.launch != null) {
+            try {
+                launched = TorSupervisor.start(options.launch, log, safelog, TorSupervisor.terminalOrNull(err));
+            } catch (IOException e) {
+                log.error(e.getMessage() + " proxy-core did not start.");
+                return EXIT_TOR_LAUNCH_FAILED;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return EXIT_TOR_LAUNCH_FAILED;
+            }
+            relay = relay.withTorSocksPorts(launched.socksPorts());
+            monitor = launched.monitors().get(0); // the status endpoint shows the first tor's circuits
+        } else if (options.torControl != null) {
             InetSocketAddress controlPort = options.torControl;
             audit = new CircuitAudit(log, safelog);
             TorMonitor.Secret secret = secret(options);
@@ -100,13 +117,16 @@ public final class Main {
         IsolationCredentials credentials = IsolationCredentials.random();
         ProxyServer server;
         try {
-            server = ProxyServer.start(options.relay, credentials,
-                    monitor != null ? monitor : StreamGate.OPEN, audit != null ? audit : StreamObserver.NONE, log);
+            // A launched tor's SocksPort is tried only while that tor is up: no gate of the first tor's for all.
+            server = ProxyServer.start(relay, credentials,
+                    launched != null ? StreamGate.OPEN : monitor != null ? monitor : StreamGate.OPEN,
+                    launched != null ? launched.observer() : audit != null ? audit : StreamObserver.NONE, log);
         } catch (IOException e) {
             log.error(e.getMessage());
             if (monitor != null) {
                 monitor.close();
             }
+            closeLaunched(launched);
             return EXIT_LISTEN_FAILED;
         }
         StatusServer status = null;
@@ -120,10 +140,13 @@ public final class Main {
                 if (monitor != null) {
                     monitor.close();
                 }
+                closeLaunched(launched);
                 return EXIT_LISTEN_FAILED;
             }
         }
-        if (monitor != null) {
+        if (launched != null) {
+            launched.supervise(server);
+        } else if (monitor != null) {
             monitor.startFollowing();
         }
         StringBuilder listening = new StringBuilder();
@@ -134,23 +157,26 @@ public final class Main {
                     .append(listener.requiresPassword() ? ", password" : "").append(')');
         }
         StringBuilder upstreams = new StringBuilder();
-        for (InetSocketAddress socksPort : options.relay.torSocksPorts()) {
+        for (InetSocketAddress socksPort : relay.torSocksPorts()) {
             upstreams.append(upstreams.length() == 0 ? "" : ", ").append(hostPort(socksPort));
         }
         log.info("proxy-core listening on " + listening + "; relaying only to Tor SocksPort " + upstreams
-                + (monitor != null ? "; circuit audit on through ControlPort " + hostPort(options.torControl)
+                + (launched != null ? " (tor launched by proxy-core; circuit audit on through each one's ControlPort)"
+                : monitor != null ? "; circuit audit on through ControlPort " + hostPort(options.torControl)
                 : "; no --tor-control, so no circuit audit")
                 + (status != null ? "; status on http://" + hostPort(status.address()) + "/status" : "") + ".");
 
         ProxyServer running = server;
         TorMonitor runningMonitor = monitor;
         StatusServer runningStatus = status;
+        TorSupervisor runningTor = launched;
         AtomicBoolean stoppedBySignal = new AtomicBoolean();
         AtomicBoolean relayEnded = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             stoppedBySignal.set(true);
             stop.countDown();
             shutdown(running, runningMonitor, runningStatus, log);
+            closeLaunched(runningTor);
         }, "streamiso-proxy-core-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
@@ -180,6 +206,7 @@ public final class Main {
         }
         boolean relayDied = relayEnded.get();
         shutdown(server, monitor, status, log);
+        closeLaunched(launched);
         return relayDied ? EXIT_RELAY_FAILED : EXIT_OK;
     }
 
@@ -194,6 +221,13 @@ public final class Main {
             monitor.close();
         }
         log.info("proxy-core stopped: " + server.stats() + audit + ".");
+    }
+
+    /** Stops the tors that proxy-core launched, and waits for them. */
+    private static void closeLaunched(TorSupervisor launched) {
+        if (launched != null) {
+            launched.close();
+        }
     }
 
     private static TorMonitor.Secret secret(Options options) {

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.streamiso.proxy.relay.IsolationPolicy;
 import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.RelayConfig;
+import org.streamiso.proxy.tor.TorLaunch;
 
 /**
  * The command line of proxy-core, parsed and checked. Every bad value fails with
@@ -54,6 +55,24 @@ public final class Options {
                     "The ControlPort's cookie, tor's DataDirectory/control_auth_cookie."),
             new Option("--tor-control-password-file", "FILE",
                     "A file whose first line is the ControlPort password (HashedControlPassword)."),
+            new Option("--launch-tor", "[N]",
+                    "Start and supervise N tor daemons of proxy-core's own (default 1, at most 8) instead of using"
+                    + " --tor-socks: each with a generated torrc (SocksPort on a free loopback port with"
+                    + " KeepAliveIsolateSOCKSAuth, a cookie-authenticated ControlPort, its own DataDirectory), shown"
+                    + " bootstrapping, restarted when it dies (clients get SOCKS reply 0x01 meanwhile) and stopped on"
+                    + " exit. Isolation keys are spread over the daemons, each key sticking to one. Needs the tor"
+                    + " program (apt-get install tor); never implied."),
+            new Option("--tor-data-dir", "DIR",
+                    "With --launch-tor: where each daemon's directory goes (tor-1, tor-2, ...; mode 0700), kept"
+                    + " between runs. Default: ~/.cache/streamiso/proxy-core-tor ($XDG_CACHE_HOME if set)."),
+            new Option("--tor-config", "FILE",
+                    "With --launch-tor: a torrc file to %include in each daemon's torrc (Bridge lines, or a private"
+                    + " network's DirAuthority lines); repeatable. It must not set SocksPort, ControlPort,"
+                    + " DataDirectory or the other options proxy-core sets."),
+            new Option("--tor-binary", "FILE", "With --launch-tor: the tor program. Default: tor on PATH."),
+            new Option("--tor-stall-timeout", "DURATION",
+                    "With --launch-tor: how long a bootstrap may make no progress before proxy-core gives up (at"
+                    + " start) or restarts that tor (later), with Tor's last warning. Default: 60s."),
             new Option("--status", "IP:PORT",
                     "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=KEY"
                     + " (or ?no-key),"
@@ -86,6 +105,7 @@ public final class Options {
               3  a --listen or --status address could not be bound
               4  Tor's ControlPort could not be reached or refused authentication
               5  (status, renew, newnym) the status endpoint could not be reached or answered an error
+              6  (--launch-tor) tor could not be started or did not bootstrap
               130, 143  stopped by SIGINT or SIGTERM (the JVM's usual codes), after closing every stream
             """;
 
@@ -101,6 +121,8 @@ public final class Options {
     final RelayConfig relay;
     final boolean debug;
     final boolean help;
+    /** {@code --launch-tor}: the tors to launch, or null to use {@code --tor-socks}. */
+    TorLaunch launch;
 
     private Options(List<ListenerConfig> listeners, List<InetSocketAddress> torSocksPorts, InetSocketAddress torControl,
             Path torCookie, Path torControlPasswordFile, InetSocketAddress status, RelayConfig relay, boolean debug,
@@ -138,11 +160,16 @@ public final class Options {
         boolean unsafe = false;
         boolean debug = false;
         boolean whonix = false;
+        LaunchArgs launchArgs = new LaunchArgs();
 
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = optionName(arg);
             String inlineValue = inlineValue(arg);
+            if ("--launch-tor".equals(name)) { // its N is optional
+                i = launchArgs.count(args, i, inlineValue);
+                continue;
+            }
             Option option = find(name);
             if (option == null) {
                 throw new UsageException("option: \"" + arg + "\" (expected: one of " + names() + ")");
@@ -175,6 +202,7 @@ public final class Options {
                 case "--selector-threads" -> selectorThreads = parseSelectorThreads(name, value);
                 case "--unsafe-logging" -> unsafe = true;
                 case "--debug" -> debug = true;
+                case "--tor-data-dir", "--tor-config", "--tor-binary", "--tor-stall-timeout" -> launchArgs.set(name, value);
                 default -> throw new IllegalStateException("option " + name + " is listed but not handled");
             }
         }
@@ -191,6 +219,7 @@ public final class Options {
         if (listeners.isEmpty()) {
             listeners.add(ListenerConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9159)));
         }
+        boolean explicitSocksPorts = !socksPorts.isEmpty();
         if (socksPorts.isEmpty()) {
             socksPorts.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9050));
         }
@@ -204,7 +233,83 @@ public final class Options {
         }
         RelayConfig relay = new RelayConfig(listeners, socksPorts, handshake, connect, reply, stall, maxStreams,
                 RelayConfig.DEFAULT_BUFFER_SIZE, unsafe, selectorThreads);
-        return new Options(listeners, socksPorts, control, cookie, controlPasswordFile, status, relay, debug, false);
+        Options options = new Options(listeners, socksPorts, control, cookie, controlPasswordFile, status, relay,
+                debug, false);
+        options.launch = launchArgs.build(explicitSocksPorts, control != null);
+        return options;
+    }
+
+    /** {@code --launch-tor [N]} and the options that go with it. */
+    private static final class LaunchArgs {
+        int count;
+        Path dataDir;
+        final List<Path> configs = new ArrayList<>();
+        Path binary;
+        Duration stall = TorLaunch.DEFAULT_STALL_TIMEOUT;
+        String firstWithoutLaunch;
+
+        /** Reads {@code --launch-tor} at {@code i} and its optional N; returns the index of its last argument. */
+        int count(String[] args, int i, String inlineValue) throws UsageException {
+            String value = inlineValue;
+            if (value == null && i + 1 < args.length && args[i + 1].matches("\\d{1,3}")) {
+                value = args[++i];
+            }
+            if (value == null) {
+                count = 1;
+            } else if (value.matches("\\d{1,3}") && Integer.parseInt(value) >= 1
+                    && Integer.parseInt(value) <= TorLaunch.MAX_COUNT) {
+                count = Integer.parseInt(value);
+            } else {
+                throw new UsageException("--launch-tor: \"" + value + "\" (expected: nothing, or 1-"
+                        + TorLaunch.MAX_COUNT + " tor daemons)");
+            }
+            return i;
+        }
+
+        void set(String name, String value) throws UsageException {
+            if (firstWithoutLaunch == null) {
+                firstWithoutLaunch = name;
+            }
+            switch (name) {
+                case "--tor-data-dir" -> dataDir = Path.of(value);
+                case "--tor-config" -> configs.add(readTorConfig(value));
+                case "--tor-binary" -> binary = Path.of(value);
+                default -> stall = parseDuration(name, value);
+            }
+        }
+
+        TorLaunch build(boolean socksPortsGiven, boolean controlGiven) throws UsageException {
+            if (count == 0) {
+                if (firstWithoutLaunch != null) {
+                    throw new UsageException(firstWithoutLaunch + ": given without --launch-tor (expected:"
+                            + " --launch-tor as well, or leave it out)");
+                }
+                return null;
+            }
+            if (socksPortsGiven || controlGiven) {
+                throw new UsageException((socksPortsGiven ? "--tor-socks" : "--tor-control") + ": given with"
+                        + " --launch-tor (expected: one of them: --launch-tor starts its own tor and knows its ports)");
+            }
+            return new TorLaunch(count, binary, dataDir != null ? dataDir : TorLaunch.defaultDataRoot(), configs,
+                    stall);
+        }
+
+        private static Path readTorConfig(String value) throws UsageException {
+            Path file = Path.of(value);
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UsageException("--tor-config: \"" + value + "\" (expected: a readable torrc file; "
+                        + e.getMessage() + ")");
+            }
+            List<String> reserved = TorLaunch.reservedOptionsIn(lines);
+            if (!reserved.isEmpty()) {
+                throw new UsageException("--tor-config: \"" + value + "\" (expected: a torrc without "
+                        + String.join(", ", reserved) + ", which proxy-core sets itself)");
+            }
+            return file.toAbsolutePath();
+        }
     }
 
     /** {@code --status}: a loopback IP:PORT (port 0 picks a free one); the endpoint has no password. */
@@ -410,6 +515,8 @@ public final class Options {
                       SIGNAL NEWNYM: new circuits for every new stream of every key (needs --tor-control).
                 """);
         sb.append('\n').append(EXIT_CODES);
+        sb.append("\nWith the Debian tor package, this is the whole set-up (Whonix's four ports, tor of its own):\n"
+                + "  java -jar proxy-core/target/proxy-core.jar --launch-tor --whonix-ports\n");
         sb.append("\nExample:\n  java -jar proxy-core/target/proxy-core.jar --whonix-ports --tor-socks 127.0.0.1:9050 \\\n"
                 + "      --tor-control 127.0.0.1:9051 --tor-cookie /var/lib/tor/control_auth_cookie\n");
         return sb.toString();

@@ -43,6 +43,9 @@ public interface TorControl extends Closeable {
     /** {@code SIGNAL name}, e.g. {@code NEWNYM}. */
     void signal(String name) throws IOException;
 
+    /** {@code TAKEOWNERSHIP}: Tor exits when this connection closes (for a tor that proxy-core launched). */
+    void takeOwnership() throws IOException;
+
     /** Blocks until the connection ends (Tor stopped, or {@link #close()}). */
     void awaitClosed() throws InterruptedException;
 }

@@ -42,6 +42,7 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
     /** Bootstrap percentage, or -1 while unknown (no ControlPort connection). */
     private volatile int bootstrap = -1;
     private volatile boolean closed;
+    private volatile boolean logBootstrap = true;
     private Thread follower;
 
     /**
@@ -206,7 +207,7 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
         String words = summary.find() ? summary.group(1) : "";
         int before = bootstrap;
         bootstrap = percent;
-        if (percent != before) {
+        if (percent != before && logBootstrap) {
             if (percent >= 100) {
                 log.info("Tor bootstrapped 100%" + (words.isEmpty() ? "" : " (" + words + ")")
                         + "; streams go through.");
@@ -215,6 +216,11 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
                         + "; clients get SOCKS reply 0x01 until it reaches 100%.");
             }
         }
+    }
+
+    /** Whether bootstrap steps are logged (not for a tor that proxy-core launched, which shows them itself). */
+    public void logBootstrap(boolean enabled) {
+        logBootstrap = enabled;
     }
 
     /** Bootstrap percentage, or -1 while unknown. */

@@ -64,6 +64,11 @@ public final class JtorctlTorControl implements TorControl {
     }
 
     @Override
+    public void takeOwnership() throws IOException {
+        connection.takeOwnership();
+    }
+
+    @Override
     public void awaitClosed() throws InterruptedException {
         reader.join();
     }

@@ -129,6 +129,23 @@ public final class ProxyServer implements AutoCloseable {
         return new RelaySnapshot(streams, socksPorts.status());
     }
 
+    /**
+     * Tor SocksPort {@code index} (in {@link RelayConfig#torSocksPorts()} order) is up at {@code address}: new
+     * streams may go there. Called when a launched tor has bootstrapped, on the port it chose this time.
+     */
+    public void socksPortAvailable(int index, InetSocketAddress address) {
+        Objects.requireNonNull(address, "address");
+        socksPorts.available(index, address);
+    }
+
+    /**
+     * Tor SocksPort {@code index} is not to be tried until {@link #socksPortAvailable}: its launched tor died or is
+     * bootstrapping. Keys that used it move to another SocksPort; with none left, clients get SOCKS reply 0x01.
+     */
+    public void socksPortUnavailable(int index) {
+        socksPorts.unavailable(index);
+    }
+
     /** Blocks until the relay stops. */
     public void join() throws InterruptedException {
         for (Thread thread : threads) {

@@ -92,6 +92,11 @@ public record RelayConfig(List<ListenerConfig> listeners, List<InetSocketAddress
                 maxStreams, bufferSize, unsafe, selectorThreads);
     }
 
+    public RelayConfig withTorSocksPorts(List<InetSocketAddress> socksPorts) {
+        return new RelayConfig(listeners, socksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
+                maxStreams, bufferSize, unsafeLogging, selectorThreads);
+    }
+
     public RelayConfig withSelectorThreads(int threads) {
         return new RelayConfig(listeners, torSocksPorts, handshakeTimeout, connectTimeout, replyTimeout, stallTimeout,
                 maxStreams, bufferSize, unsafeLogging, threads);

@@ -64,6 +64,10 @@ final class Stream {
     private SocketChannel tor;
     private SelectionKey torKey;
     private TorSocksPorts.SocksPort socksPort;
+    /** The address {@link #socksPort} had when this stream connected (a launched tor's port changes on restart). */
+    private InetSocketAddress socksPortAddress;
+    /** Whether {@link TorSocksPorts#opened} counts this stream on {@link #socksPort}. */
+    private boolean countedOnSocksPort;
     private InetSocketAddress torLocalAddress;
 
     private State state = State.GREETING;
@@ -347,13 +351,20 @@ final class Stream {
         epoch = loop.credentials.epoch(clientIsolationKey.key());
         torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
                 request, epoch);
-        candidates = loop.socksPorts.order();
+        candidates = loop.socksPorts.order(torCredentials.password());
         nextCandidate = 0;
         connectNextSocksPort();
     }
 
     private void connectNextSocksPort() {
         closeTor();
+        if (candidates.isEmpty()) {
+            refused(clientKey(), false);
+            loop.log.debug("Refused a " + request.type() + " to " + dest() + ": no Tor SocksPort is up ("
+                    + loop.socksPorts.describe() + "); the client got SOCKS reply 0x01 and nothing was sent anywhere.");
+            fail(Socks5CommandStatus.FAILURE);
+            return;
+        }
         if (nextCandidate >= candidates.size()) {
             refused(clientKey(), false);
             loop.log.warn("No Tor SocksPort took a " + request.type() + " to " + dest() + " (tried "
@@ -363,6 +374,7 @@ final class Stream {
             return;
         }
         socksPort = candidates.get(nextCandidate++);
+        socksPortAddress = socksPort.address;
         state = State.CONNECTING;
         deadline = System.nanoTime() + loop.config.connectTimeout().toNanos();
         try {
@@ -371,7 +383,7 @@ final class Stream {
             tor.setOption(StandardSocketOptions.TCP_NODELAY, true);
             // On loopback the connection is usually established by the time connect returns: finishing it now
             // saves one trip through the selector.
-            boolean connected = tor.connect(socksPort.address) || tor.finishConnect();
+            boolean connected = tor.connect(socksPortAddress) || tor.finishConnect();
             torKey = tor.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
             if (connected) {
                 torConnected();
@@ -393,7 +405,9 @@ final class Stream {
 
     private void torConnected() throws IOException {
         torLocalAddress = (InetSocketAddress) tor.getLocalAddress();
-        loop.observer.upstreamOpened(socksPort.address, torLocalAddress, torCredentials.password());
+        loop.observer.upstreamOpened(socksPortAddress, torLocalAddress, torCredentials.password());
+        loop.socksPorts.opened(torCredentials.password(), socksPort);
+        countedOnSocksPort = true;
         torIn = ByteBuffer.allocate(TOR_HANDSHAKE_BUFFER);
         state = State.TOR_GREETING;
         // Greeting, credentials and request leave in one write, as the agent sends them: Tor reads pipelined SOCKS
@@ -827,7 +841,11 @@ final class Stream {
             }
             SelectorLoop.closeQuietly(tor);
             if (torLocalAddress != null) {
-                loop.observer.upstreamClosed(socksPort.address, torLocalAddress);
+                loop.observer.upstreamClosed(socksPortAddress, torLocalAddress);
+            }
+            if (countedOnSocksPort) {
+                loop.socksPorts.closed(torCredentials.password(), socksPort);
+                countedOnSocksPort = false;
             }
             tor = null;
             torKey = null;
@@ -881,7 +899,7 @@ final class Stream {
                 clientIsolationKey, epoch,
                 request == null ? null : commandName(request), request == null ? null : request.dstAddr(),
                 request == null ? 0 : request.dstPort(), stateName(), openedAtMillis, bytesFromClient, bytesToClient,
-                socksPort == null || tor == null ? null : socksPort.address, torLocalAddress);
+                socksPort == null || tor == null ? null : socksPortAddress, torLocalAddress);
     }
 
     /** {@code CONNECT}, {@code RESOLVE}: the command's name without its code. */

@@ -430,14 +430,47 @@ class ProxyServerTest {
     }
 
     @Test
-    void spreadsStreamsOverEverySocksPort() throws Exception {
+    void keepsEachKeyOnOneSocksPortAndSpreadsTheKeysOverEveryOne() throws Exception {
         try (FakeTorSocksPort second = FakeTorSocksPort.start()) {
             ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address(), second.address()));
+            Socket open = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80));
             for (int i = 0; i < 4; i++) {
                 SocksClient.connect(proxy(server), ALICE, connect("web.example", 80)).close();
             }
-            assertEquals(2, tor.acceptedConnections());
-            assertEquals(2, second.acceptedConnections());
+            open.close();
+            int aliceOnFirst = tor.acceptedConnections();
+            assertTrue(aliceOnFirst == 5 && second.acceptedConnections() == 0
+                    || aliceOnFirst == 0 && second.acceptedConnections() == 5,
+                    "one key's streams went to two SocksPorts: " + aliceOnFirst + " and " + second.acceptedConnections());
+            for (int k = 0; k < 32; k++) {
+                SocksClient.connect(proxy(server), new Socks5PasswordAuthRequest("key" + k, "k"),
+                        connect("web.example", 80)).close();
+            }
+            // 32 keys all on one of two SocksPorts: probability 2^-31.
+            assertTrue(tor.acceptedConnections() > aliceOnFirst, "no key went to the first SocksPort");
+            assertTrue(second.acceptedConnections() > 5 - aliceOnFirst, "no key went to the second SocksPort");
+        }
+    }
+
+    @Test
+    void anUnavailableSocksPortIsNeverTriedAndWithNoneLeftTheClientGetsFailure() throws Exception {
+        try (FakeTorSocksPort second = FakeTorSocksPort.start()) {
+            ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address(), second.address()));
+            server.socksPortUnavailable(0);
+            for (int k = 0; k < 8; k++) {
+                SocksClient.connect(proxy(server), new Socks5PasswordAuthRequest("key" + k, "k"),
+                        connect("web.example", 80)).close();
+            }
+            assertEquals(0, tor.acceptedConnections());
+            assertEquals(8, second.acceptedConnections());
+            server.socksPortUnavailable(1);
+            try (SocksClient.Result r = SocksClient.request(proxy(server), ALICE, connect("web.example", 80))) {
+                assertEquals(Socks5CommandStatus.FAILURE, r.response().status());
+            }
+            assertEquals(8, second.acceptedConnections());
+            server.socksPortAvailable(0, tor.address());
+            SocksClient.connect(proxy(server), ALICE, connect("web.example", 80)).close();
+            assertEquals(1, tor.acceptedConnections());
         }
     }
 
