@@ -1,23 +1,17 @@
 package org.streamiso.agent.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.SocksProbe;
-import org.streamiso.proxy.control.CircuitAudit;
+import org.streamiso.proxy.control.ControlLine;
 import org.streamiso.proxy.control.TorControl;
-import org.streamiso.proxy.internal.Log;
-import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
@@ -26,9 +20,13 @@ import org.streamiso.socks.Socks5CommandType;
 
 /**
  * The self-check's isolation check: two streams with one isolation key and one with another, through the SocksPort
- * with the credentials the agent sends ({@code <torS0X>0} and an isolation string); the circuit of each comes from
- * Tor's STREAM events, read by proxy-core's isolation audit ({@link CircuitAudit}, which knows each stream by its
- * SOURCE_ADDR). One key must keep one circuit, and the two keys must never share one.
+ * with the credentials the agent sends ({@code <torS0X>0} and an isolation string); the circuit that carried each
+ * comes from Tor's STREAM events (read with proxy-core's {@link ControlLine}), which name a stream's SOURCE_ADDR, the
+ * local address of the check's connection. One key must keep one circuit, and the two keys must never share one.
+ *
+ * <p>A stream's circuit is the one of its SUCCEEDED event; a RESOLVE of a name that does not resolve never
+ * succeeds, and its circuit is the one its last SENTRESOLVE went on. Earlier attempts on other circuits (Tor detaches a
+ * stream whose exit refused it and tries another) do not count.
  *
  * <p>The streams are CONNECTs to {@code --probe}, held open until all three have circuits, or else RESOLVEs of
  * {@code --resolve}: Tor sends a RESOLVE on a circuit too, and reports that circuit in the stream's SENTRESOLVE
@@ -43,8 +41,10 @@ final class IsolationCheck {
     private final InetSocketAddress probe;
     private final String resolve;
     private final int waitSeconds;
-    private final CircuitAudit audit = new CircuitAudit(new Log(new PrintStream(OutputStream.nullOutputStream()),
-            false), new Safelog(false));
+    /** Guarded by {@code this}: SOURCE_ADDR to StreamID, StreamID to its latest circuit and to the one that carried it. */
+    private final Map<String, String> streamsBySource = new HashMap<>();
+    private final Map<String, String> latestCircuit = new HashMap<>();
+    private final Map<String, String> carriedBy = new HashMap<>();
 
     IsolationCheck(AgentConfig config, TorControl control, SelfCheck.Report report, InetSocketAddress probe,
             String resolve, int waitSeconds) {
@@ -62,14 +62,12 @@ final class IsolationCheck {
         try {
             control.setEventListener((keyword, data) -> {
                 if (keyword.equals("STREAM")) {
-                    audit.onStreamEvent(data);
-                } else if (keyword.equals("CIRC")) {
-                    audit.onCircuitEvent(data);
+                    onStreamEvent(data);
                 }
             });
-            control.setEvents(List.of("STREAM", "CIRC"));
+            control.setEvents(List.of("STREAM"));
         } catch (IOException | RuntimeException e) {
-            report.failed("Tor's ControlPort refused SETEVENTS STREAM CIRC (" + SelfCheck.words(e) + "); isolation "
+            report.failed("Tor's ControlPort refused SETEVENTS STREAM (" + SelfCheck.words(e) + "); isolation "
                     + "was not checked. Check tor's log.");
             return;
         }
@@ -77,27 +75,24 @@ final class IsolationCheck {
         IsolationString b = SelfCheck.newKey("isolation-check");
         List<Socket> open = new ArrayList<>();
         try {
-            Set<String> a1 = stream(a, open, 1);
-            Set<String> a2 = stream(a, open, 2);
-            Set<String> b1 = stream(b, open, 1);
-            if (a1 == null || a2 == null || b1 == null) {
+            String a1 = stream(a, open);
+            String a2 = a1 == null ? null : stream(a, open);
+            String b1 = a2 == null ? null : stream(b, open);
+            if (b1 == null) {
                 return;
             }
-            Set<String> shared = new TreeSet<>(a2);
-            shared.retainAll(b1);
-            if (!shared.isEmpty() || !audit.violations().isEmpty()) {
-                report.failed("isolation: two isolation keys shared Tor circuit " + String.join(", ", shared.isEmpty()
-                        ? circuitsOf(audit.violations()) : shared) + " (" + how + "), so Tor does not separate "
-                        + "streams by their SOCKS credentials on SocksPort " + config.socksPortText() + ". Remove "
-                        + "NoIsolateSOCKSAuth from that SocksPort in the torrc and send SIGNAL NEWNYM (or restart tor).");
-            } else if (a2.size() != 1) {
-                report.failed("isolation: one isolation key's two streams used Tor circuits " + String.join(", ", a2)
-                        + " (" + how + "), not one; two keys did get two circuits. Tor may have retired the first "
-                        + "circuit (MaxCircuitDirtiness, a NEWNYM) meanwhile: run the check again.");
+            if (b1.equals(a1) || b1.equals(a2)) {
+                report.failed("isolation: two isolation keys shared Tor circuit " + b1 + " (" + how + "), so Tor does "
+                        + "not separate streams by their SOCKS credentials on SocksPort " + config.socksPortText()
+                        + ". Remove NoIsolateSOCKSAuth from that SocksPort in the torrc and send SIGNAL NEWNYM (or "
+                        + "restart tor).");
+            } else if (!a1.equals(a2)) {
+                report.failed("isolation: one isolation key's two streams used Tor circuits " + a1 + " and " + a2
+                        + " (" + how + "), not one; the other key's stream used circuit " + b1 + ". Tor may have "
+                        + "retired the first circuit meanwhile (MaxCircuitDirtiness, a NEWNYM): run the check again.");
             } else {
-                report.ok("isolation: one key's two streams shared Tor circuit " + a2.iterator().next()
-                        + ", another key's stream got circuit " + String.join(", ", b1) + " (" + how + "), judged by "
-                        + "the circuit ids of Tor's STREAM events.");
+                report.ok("isolation: one key's two streams shared Tor circuit " + a1 + ", another key's stream got "
+                        + "circuit " + b1 + " (" + how + "), judged by the circuit ids of Tor's STREAM events.");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -108,11 +103,57 @@ final class IsolationCheck {
         }
     }
 
-    /**
-     * One stream with {@code key}; waits until the audit has seen {@code count} of the key's streams on circuits, and
-     * returns the circuits that carried the key, or null (a FAILED line was printed).
-     */
-    private Set<String> stream(IsolationString key, List<Socket> open, int count) throws InterruptedException {
+    private synchronized void onStreamEvent(String data) {
+        ControlLine line = ControlLine.parse(data);
+        String id = line.argument(0);
+        String status = line.argument(1);
+        String circuit = line.argument(2);
+        switch (status) {
+            case "NEW", "NEWRESOLVE" -> {
+                String source = line.keywords().get("SOURCE_ADDR");
+                if (source != null) {
+                    streamsBySource.put(source, id);
+                }
+            }
+            case "SENTCONNECT", "SENTRESOLVE" -> {
+                if (!circuit.isEmpty() && !"0".equals(circuit)) {
+                    latestCircuit.put(id, circuit);
+                }
+            }
+            case "SUCCEEDED" -> {
+                String c = !circuit.isEmpty() && !"0".equals(circuit) ? circuit : latestCircuit.get(id);
+                if (c != null) {
+                    carriedBy.putIfAbsent(id, c);
+                }
+            }
+            case "FAILED", "CLOSED" -> {
+                String c = latestCircuit.get(id);
+                if (c != null) {
+                    carriedBy.putIfAbsent(id, c);
+                }
+            }
+            default -> { }
+        }
+        notifyAll();
+    }
+
+    private synchronized String awaitCircuit(String source, long deadline) throws InterruptedException {
+        while (true) {
+            String id = streamsBySource.get(source);
+            String circuit = id == null ? null : carriedBy.get(id);
+            if (circuit != null) {
+                return circuit;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+    }
+
+    /** One stream with {@code key}; returns the circuit that carried it, or null (a FAILED line was printed). */
+    private String stream(IsolationString key, List<Socket> open) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
         Socket socket = new Socket();
         open.add(socket);
@@ -123,7 +164,7 @@ final class IsolationCheck {
             return null;
         }
         InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
-        audit.upstreamOpened(config.socksPort(), local, key.password());
+        String source = local.getAddress().getHostAddress() + ":" + local.getPort();
         Socks5CommandRequest request = probe != null
                 ? Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, probe.getHostString(), probe.getPort())
                 : Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, resolve, 0);
@@ -146,31 +187,13 @@ final class IsolationCheck {
         if (probe == null) {
             SelfCheck.closeQuietly(socket);
         }
-        try {
-            return audit.await(() -> {
-                Set<String> circuits = new TreeSet<>();
-                int streams = 0;
-                for (CircuitAudit.CircuitView c : audit.circuits()) {
-                    if (c.isolationKeys().contains(key.password())) {
-                        circuits.add(c.circuitId());
-                        streams += c.streams();
-                    }
-                }
-                return streams >= count ? circuits : null;
-            }, Duration.ofNanos(Math.max(deadline - System.nanoTime(), TimeUnit.SECONDS.toNanos(5))));
-        } catch (TimeoutException e) {
+        // Events may come after the SOCKS reply: wait for them a little past the deadline.
+        String circuit = awaitCircuit(source, Math.max(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(5)));
+        if (circuit == null) {
             report.failed("isolation: Tor's ControlPort reported no circuit for the check's stream within "
                     + waitSeconds + " s (no STREAM event with its SOURCE_ADDR). Is --tor-control the ControlPort of "
                     + "the tor behind SocksPort " + config.socksPortText() + "?");
-            return null;
         }
-    }
-
-    private static List<String> circuitsOf(List<CircuitAudit.Violation> violations) {
-        List<String> ids = new ArrayList<>();
-        for (CircuitAudit.Violation v : violations) {
-            ids.add(v.circuitId());
-        }
-        return ids;
+        return circuit;
     }
 }
