@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.streamiso.agent.AgentArguments;
 import org.streamiso.agent.bootstrap.AgentConfig;
@@ -23,7 +22,6 @@ import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.socks.Socks5PasswordAuthRequest;
 
 /**
  * {@code java -jar streamiso.jar check [AGENT-ARGUMENTS] [OPTIONS]}: verifies the live set-up in the spirit of
@@ -397,10 +395,6 @@ final class SelfCheck {
         return new IsolationString(APP, kind, HexFormat.of().formatHex(b));
     }
 
-    static Socks5PasswordAuthRequest credentials(IsolationString key) {
-        return key.credentials();
-    }
-
     String scrub(Object sensitive) {
         return scrub(config, sensitive);
     }
@@ -425,9 +419,5 @@ final class SelfCheck {
         } catch (IOException ignored) {
             // Nothing more to do.
         }
-    }
-
-    static List<String> lines(byte[] output) {
-        return new String(output, StandardCharsets.UTF_8).lines().toList();
     }
 }
