@@ -1,0 +1,41 @@
+package org.streamiso.agent.it;
+
+import java.util.List;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.streamiso.agent.it.clients.ApacheAsyncApp;
+import org.streamiso.agent.it.clients.ApacheClassicApp;
+import org.streamiso.agent.it.clients.JettyApp;
+import org.streamiso.agent.it.clients.OkHttpApp;
+import org.streamiso.testnet.TorNetworks;
+
+/**
+ * Real client libraries under the agent, each against a real server on loopback that it reaches through the
+ * private Tor network by a name that exists only inside Tor, in {@link TorLeakNamespace}'s loopback-only namespace
+ * under strace: every connect goes to the SocksPort, no datagram leaves, no resolver file is read, and Tor's
+ * ControlPort saw the stream. One line of {@link #CLIENTS} adds a client.
+ */
+class RealClientsIT {
+    @RegisterExtension
+    static final TorLeakNamespace NAMESPACE = new TorLeakNamespace(NamespaceServer.web());
+
+    private static final String WEB = "http://" + TorNetworks.WEB_NAME + ":8080/";
+    private static final String GREETING = "OK 200 " + TestWebServer.GREETING + ": /";
+
+    static final List<TracedClient> CLIENTS = List.of(
+            TracedClient.of("okhttp", OkHttpApp.class, WEB + "okhttp")
+                    .expect(GREETING + "okhttp").reaches(NamespaceServer.WEB),
+            TracedClient.of("apache-httpclient5-classic", ApacheClassicApp.class, WEB + "apache-classic")
+                    .expect(GREETING + "apache-classic").reaches(NamespaceServer.WEB),
+            TracedClient.of("apache-httpclient5-async", ApacheAsyncApp.class, WEB + "apache-async")
+                    .expect(GREETING + "apache-async").reaches(NamespaceServer.WEB),
+            TracedClient.of("jetty-httpclient", JettyApp.class, WEB + "jetty")
+                    .expect(GREETING + "jetty").reaches(NamespaceServer.WEB));
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("CLIENTS")
+    void reachesItsServerByATorOnlyNameAndNothingElseLeaves(TracedClient client) throws Exception {
+        NAMESPACE.assertOnlyThroughTor(client);
+    }
+}
