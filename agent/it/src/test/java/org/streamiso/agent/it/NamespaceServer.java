@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.streamiso.agent.it.clients.GrpcTestServer;
 
 /**
  * A real server that {@link TorLeakNamespace} starts inside its network namespace, on 127.0.0.1 and a fixed port
@@ -35,6 +36,8 @@ record NamespaceServer(String name, int port, Optional<String> missing, Map<Stri
 
     /** The web server of {@link TestWebServer}, HTTP/1.1 on port 8080. */
     static final String WEB = "web";
+    /** The gRPC server of {@link GrpcTestServer}, on port 9090. */
+    static final String GRPC = "grpc";
     /** PostgreSQL, on port 5432. */
     static final String POSTGRES = "postgres";
     /** MariaDB, on port 3306. */
@@ -59,6 +62,10 @@ record NamespaceServer(String name, int port, Optional<String> missing, Map<Stri
 
     static NamespaceServer web() {
         return java(WEB, 8080, TestWebServer.class);
+    }
+
+    static NamespaceServer grpc() {
+        return java(GRPC, 9090, GrpcTestServer.class);
     }
 
     /**

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.agent.it.clients.ApacheAsyncApp;
 import org.streamiso.agent.it.clients.ApacheClassicApp;
+import org.streamiso.agent.it.clients.GrpcApp;
 import org.streamiso.agent.it.clients.JettyApp;
 import org.streamiso.agent.it.clients.OkHttpApp;
 import org.streamiso.testnet.TorNetworks;
@@ -18,7 +19,7 @@ import org.streamiso.testnet.TorNetworks;
  */
 class RealClientsIT {
     @RegisterExtension
-    static final TorLeakNamespace NAMESPACE = new TorLeakNamespace(NamespaceServer.web());
+    static final TorLeakNamespace NAMESPACE = new TorLeakNamespace(NamespaceServer.web(), NamespaceServer.grpc());
 
     private static final String WEB = "http://" + TorNetworks.WEB_NAME + ":8080/";
     private static final String GREETING = "OK 200 " + TestWebServer.GREETING + ": /";
@@ -31,7 +32,9 @@ class RealClientsIT {
             TracedClient.of("apache-httpclient5-async", ApacheAsyncApp.class, WEB + "apache-async")
                     .expect(GREETING + "apache-async").reaches(NamespaceServer.WEB),
             TracedClient.of("jetty-httpclient", JettyApp.class, WEB + "jetty")
-                    .expect(GREETING + "jetty").reaches(NamespaceServer.WEB));
+                    .expect(GREETING + "jetty").reaches(NamespaceServer.WEB),
+            TracedClient.of("grpc-netty-shaded", GrpcApp.class, "dns:///" + TorNetworks.RPC_NAME + ":9090")
+                    .expect("OK echo: hello over gRPC").reaches(NamespaceServer.GRPC));
 
     @ParameterizedTest(name = "{0}")
     @FieldSource("CLIENTS")
