@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.agent.it.clients.ApacheAsyncApp;
 import org.streamiso.agent.it.clients.ApacheClassicApp;
 import org.streamiso.agent.it.clients.GrpcApp;
+import org.streamiso.agent.it.clients.JdbcApp;
 import org.streamiso.agent.it.clients.JettyApp;
 import org.streamiso.agent.it.clients.OkHttpApp;
 import org.streamiso.testnet.TorNetworks;
@@ -19,10 +20,12 @@ import org.streamiso.testnet.TorNetworks;
  */
 class RealClientsIT {
     @RegisterExtension
-    static final TorLeakNamespace NAMESPACE = new TorLeakNamespace(NamespaceServer.web(), NamespaceServer.grpc());
+    static final TorLeakNamespace NAMESPACE = new TorLeakNamespace(NamespaceServer.web(), NamespaceServer.grpc(),
+            NamespaceServer.postgres(), NamespaceServer.mariadb());
 
     private static final String WEB = "http://" + TorNetworks.WEB_NAME + ":8080/";
     private static final String GREETING = "OK 200 " + TestWebServer.GREETING + ": /";
+    private static final String DB = "//" + TorNetworks.DB_NAME + ":";
 
     static final List<TracedClient> CLIENTS = List.of(
             TracedClient.of("okhttp", OkHttpApp.class, WEB + "okhttp")
@@ -34,7 +37,13 @@ class RealClientsIT {
             TracedClient.of("jetty-httpclient", JettyApp.class, WEB + "jetty")
                     .expect(GREETING + "jetty").reaches(NamespaceServer.WEB),
             TracedClient.of("grpc-netty-shaded", GrpcApp.class, "dns:///" + TorNetworks.RPC_NAME + ":9090")
-                    .expect("OK echo: hello over gRPC").reaches(NamespaceServer.GRPC));
+                    .expect("OK echo: hello over gRPC").reaches(NamespaceServer.GRPC),
+            TracedClient.of("postgresql-jdbc", JdbcApp.class, "jdbc:postgresql:" + DB + "5432/postgres",
+                    NamespaceServer.DB_USER, NamespaceServer.DB_PASSWORD)
+                    .expect("OK PostgreSQL ").expect(" | " + JdbcApp.ROW).reaches(NamespaceServer.POSTGRES),
+            TracedClient.of("mariadb-connector-j", JdbcApp.class, "jdbc:mariadb:" + DB + "3306/"
+                    + NamespaceServer.DB_DATABASE, NamespaceServer.DB_USER, NamespaceServer.DB_PASSWORD)
+                    .expect("-MariaDB").expect(" | " + JdbcApp.ROW).reaches(NamespaceServer.MARIADB));
 
     @ParameterizedTest(name = "{0}")
     @FieldSource("CLIENTS")
