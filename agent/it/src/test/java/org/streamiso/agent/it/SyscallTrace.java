@@ -34,19 +34,22 @@ final class SyscallTrace {
     private SyscallTrace() {
     }
 
-    /** One IPv4 address and port, as strace prints them. */
+    /**
+     * One address and port, as strace prints them; an IPv4 address matches its IPv4-mapped IPv6 form too. Port 0
+     * stands for every port of the address (a responder on an ephemeral port, such as an in-JVM DNS responder's).
+     */
     record Endpoint(String host, int port) {
         static Endpoint loopback(int port) {
             return new Endpoint("127.0.0.1", port);
         }
 
         boolean matches(String traceHost, int tracePort) {
-            return tracePort == port && (traceHost.equals(host) || traceHost.equals("::ffff:" + host));
+            return (port == 0 || tracePort == port) && (traceHost.equals(host) || traceHost.equals("::ffff:" + host));
         }
 
         @Override
         public String toString() {
-            return host + ":" + port;
+            return host + ":" + (port == 0 ? "*" : Integer.toString(port));
         }
     }
 

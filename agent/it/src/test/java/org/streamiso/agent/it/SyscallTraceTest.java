@@ -53,6 +53,16 @@ class SyscallTraceTest {
     }
 
     @Test
+    void portZeroAllowsEveryPortOfTheAddressAndNoOtherAddress() {
+        Allowed allowed = new Allowed(List.of(SOCKS), List.of(new Endpoint("10.53.0.1", 0)), List.of());
+        assertEquals(List.of(TCP_TO_WEB, TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK),
+                SyscallTrace.violations(TRACE, allowed, 0));
+        Allowed other = new Allowed(List.of(SOCKS), List.of(Endpoint.loopback(0)), List.of());
+        assertEquals(List.of(TCP_TO_WEB, UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF,
+                IPV6_LOOPBACK), SyscallTrace.violations(TRACE, other, 0));
+    }
+
+    @Test
     void unixConnectsBeyondTheBaselineAreReported() {
         String nscd = "106 connect(4<UNIX-STREAM:[1376805]>, {sa_family=AF_UNIX, sun_path=\"/var/run/nscd/socket\"}, "
                 + "110) = -1 ENOENT (No such file or directory)";

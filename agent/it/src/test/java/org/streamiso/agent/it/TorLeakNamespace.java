@@ -55,7 +55,7 @@ import org.streamiso.testnet.TorNetworks;
  * }
  * }</pre>
  *
- * <p>Needs root, {@code unshare}, {@code nsenter}, {@code ip}, {@code strace} and {@code tor}; skipped with a
+ * <p>Needs root, {@code unshare}, {@code nsenter}, {@code setpriv}, {@code ip}, {@code strace} and {@code tor}; skipped with a
  * message where they are missing, and so are the clients of a server whose package is missing, unless
  * {@code STREAMISO_REQUIRE_LEAK_TEST=1} or {@code STREAMISO_REQUIRE_TOR=1} (CI) make that a failure.
  *
@@ -78,6 +78,7 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
     private final Map<String, NamespaceServer> servers = new LinkedHashMap<>();
     private final Map<String, Process> running = new LinkedHashMap<>();
     private final List<Path> serverDirs = new ArrayList<>();
+    private final List<String> setUp = new ArrayList<>();
     private Path dir;
     private Process harness;
     private String namespace;
@@ -90,9 +91,20 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         }
     }
 
+    /**
+     * Adds a shell command that runs as root in the namespace right after loopback is up, before Tor and the servers
+     * start: for example a dummy interface with an address that is not loopback
+     * ({@code ip link add d0 type dummy && ip addr add 10.53.0.1/32 dev d0 && ip link set d0 up}). Call it where the
+     * fixture is built, before JUnit starts it.
+     */
+    TorLeakNamespace setUp(String shellCommand) {
+        setUp.add(shellCommand);
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        LeakTraceTest.requireTools("nsenter");
+        LeakTraceTest.requireTools("nsenter", "setpriv");
         TorNetworks.requireTor();
         dir = Files.createDirectories(Path.of("target", "tor-leak-namespace")).toAbsolutePath();
         dir = Files.createTempDirectory(dir, context.getRequiredTestClass().getSimpleName() + "-");
@@ -117,8 +129,13 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
     private void start() throws Exception {
         // The namespace lives as long as the harness JVM, its first process; the marker says loopback is up.
         Path ready = dir.resolve("namespace.ready");
-        List<String> command = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c",
-                "ip link set lo up && touch \"$0\" && exec \"$@\"", ready.toString(), ForkedJvm.java(),
+        StringBuilder script = new StringBuilder("ip link set lo up");
+        for (String line : setUp) {
+            script.append(" && { ").append(line).append("; }");
+        }
+        script.append(" && touch \"$0\" && exec \"$@\"");
+        List<String> command = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c", script.toString(),
+                ready.toString(), ForkedJvm.java(),
                 "-D" + TorNetworks.DIR_PROPERTY + "=" + dir.resolve("tor"), "-cp", CLASS_PATH,
                 TorNamespaceHarness.class.getName(), dir.resolve("tor.ports").toString()));
         harness = new ProcessBuilder(command).redirectOutput(dir.resolve("harness.out").toFile())
@@ -127,7 +144,8 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         while (!Files.exists(ready)) {
             if (!harness.isAlive() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("The loopback-only namespace did not come up (" + command
-                        + "); nothing was run in it. " + harnessOutput());
+                        + "); nothing was run in it. unshare -n needs root (CAP_SYS_ADMIN): run the tests as root. "
+                        + harnessOutput());
             }
             Thread.sleep(20); // a poll for a file that another process writes
         }
@@ -176,7 +194,9 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             if (r.exitCode() != 0) {
                 throw new IllegalStateException("Setting up server " + server.name() + " failed: " + setup
-                        + " exited with " + r.exitCode() + "; the server was not started. Its output:\n" + r);
+                        + " exited with " + r.exitCode() + "; the server was not started. Is its package complete, and "
+                        + "may " + (server.asNobody() ? "nobody" : "root") + " write to " + serverDir + "? Its output:\n"
+                        + r);
             }
         }
         requireOwnNamespace();
@@ -187,12 +207,16 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         running.put(server.name(), process);
     }
 
+    /**
+     * The command as the server's user, ended by SIGTERM when the test JVM ends ({@code --pdeathsig}), so that no
+     * server outlives the run and keeps the namespace alive.
+     */
     private static List<String> asUser(NamespaceServer server, List<String> command) {
-        if (!server.asNobody()) {
-            return command;
+        List<String> all = new ArrayList<>(List.of("setpriv", "--pdeathsig", "TERM"));
+        if (server.asNobody()) {
+            all.addAll(List.of("--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups"));
         }
-        List<String> all = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
-                "--clear-groups", "--"));
+        all.add("--");
         all.addAll(command);
         return all;
     }
@@ -206,9 +230,10 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         long deadline = System.nanoTime() + TOR_START.toNanos();
         while (!Files.exists(ports)) {
             if (!harness.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("The private Tor network did not start in the namespace within "
-                        + TOR_START.toSeconds() + " s; no client was run. Tor's logs are under " + dir.resolve("tor")
-                        + ". " + harnessOutput());
+                throw new IllegalStateException("The private Tor network did not start in the namespace "
+                        + (harness.isAlive() ? "within " + TOR_START.toSeconds() + " s" : "(the harness exited with "
+                        + harness.exitValue() + ")") + "; no client was run. The harness's output below names the tor "
+                        + "that failed; read the logs under " + dir.resolve("tor") + ". " + harnessOutput());
             }
             Thread.sleep(100); // a poll for a file that the harness writes when Tor is ready
         }
@@ -305,7 +330,7 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         command.addAll(client.args());
         int streamsBefore = streamLines().size();
         long started = System.nanoTime();
-        ForkedJvm.Result r = inNamespace(command, (int) CLIENT_RUN.toSeconds());
+        ForkedJvm.Result r = inNamespace(command, client.environment(), (int) CLIENT_RUN.toSeconds());
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         Files.writeString(dir.resolve(client.name() + ".out"), r.stdout());
         Files.writeString(dir.resolve(client.name() + ".err"), r.stderr());
@@ -361,10 +386,15 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
     }
 
     private ForkedJvm.Result inNamespace(List<String> command, int timeoutSeconds) throws Exception {
+        return inNamespace(command, Map.of(), timeoutSeconds);
+    }
+
+    private ForkedJvm.Result inNamespace(List<String> command, Map<String, String> environment, int timeoutSeconds)
+            throws Exception {
         requireOwnNamespace();
         List<String> all = new ArrayList<>(nsenter());
         all.addAll(command);
-        return ForkedJvm.exec(all, timeoutSeconds);
+        return ForkedJvm.exec(all, environment, timeoutSeconds);
     }
 
     private List<String> nsenter() {

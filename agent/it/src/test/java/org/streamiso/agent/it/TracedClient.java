@@ -2,6 +2,7 @@ package org.streamiso.agent.it;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.streamiso.agent.it.SyscallTrace.Allowed;
 import org.streamiso.agent.it.SyscallTrace.Endpoint;
 
@@ -24,11 +25,13 @@ import org.streamiso.agent.it.SyscallTrace.Endpoint;
  * @param agentArguments agent arguments after {@code port=SOCKSPORT}, e.g. {@code dns=mapped}; empty for none
  * @param allowed        what the trace may show besides connects to the SocksPort: local TCP destinations, local
  *                       UDP destinations (an in-JVM DNS responder's loopback address), resolver files
+ * @param environment    environment variables set for the client (e.g. {@code JAVA_TOOL_OPTIONS} for a child JVM)
  * @param withAgent      false runs the client without {@code -javaagent}: only to see by hand that the leak check
  *                       catches what the agent prevents; never in a committed test
  */
 record TracedClient(String name, Class<?> main, List<String> args, List<String> expected, List<String> servers,
-        List<String> jvmOptions, String agentArguments, Allowed allowed, boolean withAgent) {
+        List<String> jvmOptions, String agentArguments, Allowed allowed, Map<String, String> environment,
+        boolean withAgent) {
 
     TracedClient {
         if (!name.matches("[a-z0-9][a-z0-9-]*")) {
@@ -38,38 +41,43 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         expected = List.copyOf(expected);
         servers = List.copyOf(servers);
         jvmOptions = List.copyOf(jvmOptions);
+        environment = Map.copyOf(environment);
     }
 
     /** A client that must print {@code OK } and reaches no server yet, with only the SocksPort allowed. */
     static TracedClient of(String name, Class<?> main, String... args) {
         return new TracedClient(name, main, List.of(args), List.of("OK "), List.of(), List.of(), "",
-                new Allowed(List.of(), List.of(), List.of()), true);
+                new Allowed(List.of(), List.of(), List.of()), Map.of(), true);
     }
 
     /** Adds a text its standard output must contain. */
     TracedClient expect(String text) {
         List<String> all = new ArrayList<>(expected);
         all.add(text);
-        return new TracedClient(name, main, args, all, servers, jvmOptions, agentArguments, allowed, withAgent);
+        return new TracedClient(name, main, args, all, servers, jvmOptions, agentArguments, allowed, environment,
+                withAgent);
     }
 
     /** The servers it reaches through Tor, by {@link NamespaceServer#name()}. */
     TracedClient reaches(String... serverNames) {
         List<String> all = new ArrayList<>(servers);
         all.addAll(List.of(serverNames));
-        return new TracedClient(name, main, args, expected, all, jvmOptions, agentArguments, allowed, withAgent);
+        return new TracedClient(name, main, args, expected, all, jvmOptions, agentArguments, allowed, environment,
+                withAgent);
     }
 
     /** Adds JVM options (before the main class). */
     TracedClient jvmOptions(String... options) {
         List<String> all = new ArrayList<>(jvmOptions);
         all.addAll(List.of(options));
-        return new TracedClient(name, main, args, expected, servers, all, agentArguments, allowed, withAgent);
+        return new TracedClient(name, main, args, expected, servers, all, agentArguments, allowed, environment,
+                withAgent);
     }
 
     /** Agent arguments after {@code port=SOCKSPORT}, e.g. {@code dns=mapped,isolate=thread}. */
     TracedClient agentArguments(String arguments) {
-        return new TracedClient(name, main, args, expected, servers, jvmOptions, arguments, allowed, withAgent);
+        return new TracedClient(name, main, args, expected, servers, jvmOptions, arguments, allowed, environment,
+                withAgent);
     }
 
     /** A local TCP destination the trace may show a connect to, besides the SocksPort (a bypassed server). */
@@ -81,7 +89,8 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
 
     /**
      * A UDP destination the trace may show a datagram to (or a connect of a UDP socket to): the agent's own
-     * loopback DNS responder, for a client with a DNS client of its own. Any other datagram still fails the run.
+     * loopback DNS responder, for a client with a DNS client of its own; port 0 allows every port of the address.
+     * Any other datagram still fails the run.
      */
     TracedClient allowDatagramTo(String host, int port) {
         List<Endpoint> datagrams = new ArrayList<>(allowed.datagrams());
@@ -99,14 +108,23 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         return with(new Allowed(allowed.connects(), allowed.datagrams(), files));
     }
 
+    /** Sets an environment variable for the client. */
+    TracedClient environment(String variable, String value) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(environment);
+        all.put(variable, value);
+        return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, all,
+                withAgent);
+    }
+
     /** The same client without {@code -javaagent}, to check by hand that the leak check fails. */
     TracedClient withoutAgent() {
-        return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, false);
+        return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
+                false);
     }
 
     private TracedClient with(Allowed newAllowed) {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, newAllowed,
-                withAgent);
+                environment, withAgent);
     }
 
     @Override
