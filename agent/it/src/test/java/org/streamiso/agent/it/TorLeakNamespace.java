@@ -93,9 +93,9 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
 
     /**
      * Adds a shell command that runs as root in the namespace right after loopback is up, before Tor and the servers
-     * start: for example a dummy interface with an address that is not loopback
-     * ({@code ip link add d0 type dummy && ip addr add 10.53.0.1/32 dev d0 && ip link set d0 up}). Call it where the
-     * fixture is built, before JUnit starts it.
+     * start: for example an address outside 127.0.0.0/8 for a destination that must not look like loopback
+     * ({@code ip addr add 10.53.0.1/32 dev lo}; a dummy interface needs the kernel's dummy module, which containers
+     * often lack). Call it where the fixture is built, before JUnit starts it.
      */
     TorLeakNamespace setUp(String shellCommand) {
         setUp.add(shellCommand);
