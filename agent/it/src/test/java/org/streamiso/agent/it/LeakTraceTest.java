@@ -174,7 +174,7 @@ class LeakTraceTest {
     }
 
     /** The system calls traced: every way out to the network, the resolver's files, and multicast joins. */
-    static final String TRACED = "connect,sendto,sendmsg,openat,setsockopt";
+    static final String TRACED = "connect,sendto,sendmsg,sendmmsg,openat,setsockopt";
 
     /**
      * The start of a namespace script: loopback up, the harness (SOCKS server, web server, canary) started

@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code strace -f -e trace=connect,sendto,sendmsg,openat,setsockopt} output and lists every call that
+ * Reads {@code strace -f -e trace=connect,sendto,sendmsg,sendmmsg,openat,setsockopt} output and lists every call that
  * reached for a network address other than the allowed ones, opened a resolver file, or joined a multicast group.
  *
  * <p>Traces taken with {@code -yy} name each socket's protocol ({@code connect(5<TCP:[…]>, …)},
@@ -20,7 +20,7 @@ final class SyscallTrace {
             "sa_family=AF_INET6, sin6_port=htons\\((\\d+)\\),.*?inet_pton\\(AF_INET6, \"([0-9a-fA-F:.]+)\"");
     private static final Pattern UNIX = Pattern.compile("sa_family=AF_UNIX");
     /** The socket of a {@code -yy} trace: {@code connect(12<UDPv6:[…]>, …)}. */
-    private static final Pattern UDP_SOCKET = Pattern.compile("(connect|sendto|sendmsg)\\(\\d+<UDP(v6)?:");
+    private static final Pattern UDP_SOCKET = Pattern.compile("connect\\(\\d+<UDP(v6)?:");
     /** A multicast join: the kernel then announces the machine on the network (IGMP, MLD). */
     private static final Pattern JOIN = Pattern.compile(
             "setsockopt\\(.*(IP_ADD_MEMBERSHIP|IPV6_ADD_MEMBERSHIP|MCAST_JOIN|IP_ADD_SOURCE_MEMBERSHIP)");
@@ -98,7 +98,9 @@ final class SyscallTrace {
                 bad.add(line);
                 continue;
             }
-            if (!(line.contains("connect(") || line.contains("sendto(") || line.contains("sendmsg("))) {
+            // sendmmsg: glibc's resolver sends its A and AAAA queries in one call.
+            if (!(line.contains("connect(") || line.contains("sendto(") || line.contains("sendmsg(")
+                    || line.contains("sendmmsg("))) {
                 continue;
             }
             boolean datagram = !line.contains("connect(") || UDP_SOCKET.matcher(line).find();

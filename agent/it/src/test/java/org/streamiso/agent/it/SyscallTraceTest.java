@@ -21,6 +21,10 @@ class SyscallTraceTest {
             + "sin_port=htons(53), sin_addr=inet_addr(\"10.53.0.1\")}, 16) = 0";
     private static final String TCP_TO_NAMESERVER = "102 connect(5<TCP:[33983]>, {sa_family=AF_INET, "
             + "sin_port=htons(53), sin_addr=inet_addr(\"10.53.0.1\")}, 16) = -1 ENETUNREACH (Network is unreachable)";
+    private static final String UDP_BATCH_TO_NAMESERVER = "102 sendmmsg(4<UDP:[33984]>, [{msg_hdr={msg_name={"
+            + "sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr(\"10.53.0.1\")}, msg_namelen=16, "
+            + "msg_iov=[{iov_base=\"\\x12\\x34\", iov_len=2}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, "
+            + "msg_len=2}], 1, MSG_NOSIGNAL) = 1";
     private static final String RESOLV_CONF = "103 openat(AT_FDCWD</work>, \"/etc/resolv.conf\", O_RDONLY|O_CLOEXEC) "
             + "= 5</etc/resolv.conf>";
     private static final String IPV6_LOOPBACK = "104 connect(6<TCPv6:[1]>, {sa_family=AF_INET6, "
@@ -28,14 +32,15 @@ class SyscallTraceTest {
             + "sin6_scope_id=0}, 28) = 0";
     private static final String NSSWITCH = "105 openat(AT_FDCWD</tmp>, \"/etc/nsswitch.conf\", O_RDONLY|O_CLOEXEC) = 4";
     private static final String TRACE = String.join("\n", TCP_TO_SOCKS, TCP_TO_WEB, UDP_TO_NAMESERVER,
-            UDP_CONNECT_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK, NSSWITCH);
+            UDP_CONNECT_TO_NAMESERVER, UDP_BATCH_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK, NSSWITCH);
     private static final Endpoint SOCKS = Endpoint.loopback(9050);
     private static final Endpoint NAMESERVER = new Endpoint("10.53.0.1", 53);
 
     @Test
     void reportsEveryCallButConnectsToTheSocksPort() {
-        assertEquals(List.of(TCP_TO_WEB, UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF,
-                IPV6_LOOPBACK), SyscallTrace.violations(TRACE, Allowed.socksPortOnly(SOCKS), 0));
+        assertEquals(List.of(TCP_TO_WEB, UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER,
+                UDP_BATCH_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK),
+                SyscallTrace.violations(TRACE, Allowed.socksPortOnly(SOCKS), 0));
     }
 
     @Test
@@ -48,8 +53,8 @@ class SyscallTraceTest {
     @Test
     void anAllowedTcpDestinationAndResolverFileAreLetThrough() {
         Allowed allowed = new Allowed(List.of(SOCKS, Endpoint.loopback(8080)), List.of(), List.of("/etc/resolv.conf"));
-        assertEquals(List.of(UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER, TCP_TO_NAMESERVER, IPV6_LOOPBACK),
-                SyscallTrace.violations(TRACE, allowed, 0));
+        assertEquals(List.of(UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER, UDP_BATCH_TO_NAMESERVER, TCP_TO_NAMESERVER,
+                IPV6_LOOPBACK), SyscallTrace.violations(TRACE, allowed, 0));
     }
 
     @Test
@@ -58,8 +63,8 @@ class SyscallTraceTest {
         assertEquals(List.of(TCP_TO_WEB, TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK),
                 SyscallTrace.violations(TRACE, allowed, 0));
         Allowed other = new Allowed(List.of(SOCKS), List.of(Endpoint.loopback(0)), List.of());
-        assertEquals(List.of(TCP_TO_WEB, UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF,
-                IPV6_LOOPBACK), SyscallTrace.violations(TRACE, other, 0));
+        assertEquals(List.of(TCP_TO_WEB, UDP_TO_NAMESERVER, UDP_CONNECT_TO_NAMESERVER, UDP_BATCH_TO_NAMESERVER,
+                TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK), SyscallTrace.violations(TRACE, other, 0));
     }
 
     @Test

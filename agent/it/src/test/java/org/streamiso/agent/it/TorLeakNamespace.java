@@ -116,7 +116,10 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         close();
     }
 
-    /** The folder of this run: {@code NAME.trace}, {@code .out}, {@code .err} of each client, server logs, tor. */
+    /**
+     * The folder of this run: {@code NAME.trace}, {@code .out}, {@code .err} of each client, {@code runs.txt} (one
+     * line a client run: exit code, time, violations), the server logs, tor's work directory.
+     */
     Path dir() {
         return dir;
     }
@@ -338,8 +341,12 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         List<Endpoint> connects = new ArrayList<>(client.allowed().connects());
         connects.add(0, Endpoint.loopback(socksPort));
         Allowed allowed = new Allowed(connects, client.allowed().datagrams(), client.allowed().files());
-        return new TracedRun(client.name(), r.exitCode(), r.stdout(), r.stderr(), traced,
+        TracedRun run = new TracedRun(client.name(), r.exitCode(), r.stdout(), r.stderr(), traced,
                 SyscallTrace.violations(traced, allowed, baselineUnixConnects), streamsBefore, took);
+        Files.writeString(dir.resolve("runs.txt"), run.name() + " exit=" + run.exitCode() + " ms=" + took.toMillis()
+                + " violations=" + run.violations().size() + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return run;
     }
 
     /** What one client run printed and what its trace showed. */
