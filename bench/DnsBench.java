@@ -26,6 +26,10 @@ import javax.management.ObjectName;
  * {@code SocksResolve} (run with the agent and {@code dns=remote});
  * <li>{@code mapped}: a distinct name per lookup, checked to be a placeholder from 240.0.0.0/4 (run with the
  * agent and {@code dns=mapped});
+ * <li>{@code dns-server}: no {@code InetAddress} lookup: an A query for a distinct name {@code h<i>.NAME} per
+ * lookup, sent on one DatagramChannel to {@value #NAMESERVER}:53 and answered by the agent's in-JVM DNS server
+ * through the same RESOLVE as {@code remote} (run with the agent and {@code dns=remote}, inside a network namespace
+ * that has only loopback: the nameserver does not exist there);
  * <li>{@code raw}: no lookup at all, the agent's RESOLVE exchange written by hand to SOCKSPORT (greeting and
  * request in one write, read the two replies, close): the floor of one TCP connection and one round trip.
  * </ul>
@@ -38,6 +42,8 @@ import javax.management.ObjectName;
 public class DnsBench {
     private static final String REMOTE_ANSWER = "198.51.100.7"; // SocksResolve.ANSWER_TEXT
     private static final int MEMORY_WARMUP = 2000;
+    static final String NAMESERVER = "10.53.0.1";
+    private static java.nio.channels.DatagramChannel dnsChannel;
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("memory")) {
@@ -102,9 +108,40 @@ public class DnsBench {
             case "raw":
                 rawResolve("h" + i + "." + name, port);
                 break;
+            case "dns-server":
+                dnsQuery("h" + i + "." + name, i & 0xffff);
+                break;
             default:
-                throw new IllegalArgumentException("KIND: \"" + kind + "\" (expected: local, remote, mapped, raw or "
-                        + "memory)");
+                throw new IllegalArgumentException("KIND: \"" + kind + "\" (expected: local, remote, mapped, "
+                        + "dns-server, raw or memory)");
+        }
+    }
+
+    /** One A query to the in-JVM DNS server and its answer, checked to be SocksResolve's. */
+    static void dnsQuery(String host, int id) throws IOException {
+        if (dnsChannel == null) {
+            dnsChannel = java.nio.channels.DatagramChannel.open();
+            dnsChannel.connect(new InetSocketAddress(InetAddress.getByName(NAMESERVER), 53));
+        }
+        java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
+        q.write(id >> 8);
+        q.write(id);
+        q.writeBytes(new byte[] {1, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : host.split("\\.")) {
+            q.write(label.length());
+            q.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+        }
+        q.writeBytes(new byte[] {0, 0, 1, 0, 1});
+        dnsChannel.write(java.nio.ByteBuffer.wrap(q.toByteArray()));
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(512);
+        dnsChannel.read(in);
+        byte[] r = Arrays.copyOf(in.array(), in.position());
+        String answer = r.length < 4 ? "?" : (r[r.length - 4] & 0xff) + "." + (r[r.length - 3] & 0xff) + "."
+                + (r[r.length - 2] & 0xff) + "." + (r[r.length - 1] & 0xff);
+        if (r.length < 12 || ((r[0] & 0xff) << 8 | (r[1] & 0xff)) != id || (r[3] & 0xf) != 0 || r[7] != 1
+                || !answer.equals(REMOTE_ANSWER)) {
+            throw new IOException("not SocksResolve's answer from the in-JVM DNS server (is the agent there with "
+                    + "dns=remote?): " + r.length + " bytes ending in " + answer);
         }
     }
 

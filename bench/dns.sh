@@ -11,6 +11,9 @@
 #   (c)  agent dns=mapped: a distinct name per lookup, a placeholder from the in-agent table, no round trip
 #   (d)  agent: the hosts-file name of (a) through the agent's resolver guard: localhost is answered by the agent
 #        itself (no glibc); another HOSTS_NAME is added to the bypass, so the guard hands it to glibc
+#   (e)  agent dns=remote, no InetAddress lookup: a DNS query over UDP to 10.53.0.1:53, answered by the in-JVM DNS
+#        server through the same RESOLVE as (b); (e)-(b) is the server's own cost. Only inside a network namespace
+#        that has only loopback, which the script enters itself when run as root (unshare -n); else (e) is skipped
 # Every variant runs with -Dsun.net.inetaddr.ttl=0, so the JDK cache answers nothing (DnsBench checks it).
 #
 # Usage: bench/dns.sh [JAVA_HOME] [ROUNDS] [N] [NAMES]   (defaults: the JDK 17, 7, 2000, 100000; run from the
@@ -18,6 +21,10 @@
 # (at least 20,000 for a, c, d, which open no TCP connection). HOSTS_NAME picks the
 # name of (a) and (d) (default localhost); it must be in /etc/hosts, or (a) would ask a DNS server.
 set -euo pipefail
+if [ -z "${STREAMISO_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare > /dev/null; then
+  # (e) aims at a nameserver that must not exist: a namespace with only loopback, where nothing can leave.
+  exec unshare -n env STREAMISO_BENCH_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+fi
 JAVA=${1:-${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}}/bin/java
 ROUNDS=${2:-7}
 N=${3:-2000}
@@ -43,13 +50,14 @@ run() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A med p90
 for i in $(seq "$ROUNDS"); do
-  for v in a b b0 c d; do
+  for v in a b b0 c d $([ -n "${STREAMISO_BENCH_NETNS:-}" ] && echo e); do
     case $v in
       a)  out=$(run bench/DnsBench.java local "$HOSTS_NAME" $N) ;;
       b)  out=$(run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java remote bench.example $N) ;;
       b0) out=$(run bench/DnsBench.java raw bench.example $N $socks) ;;
       c)  out=$(run -javaagent:$AGENT=port=$socks,dns=mapped bench/DnsBench.java mapped bench.example $N) ;;
       d)  out=$(run -javaagent:$AGENT=port=$socks,bypass=$BYPASS bench/DnsBench.java local "$HOSTS_NAME" $N) ;;
+      e)  out=$(run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java dns-server bench.example $N) ;;
     esac
     med[$v]+="${out% *} "; p90[$v]+="${out#* } "
   done
@@ -67,6 +75,13 @@ row "(b)  agent dns=remote, RESOLVE to loopback peer, distinct names" b
 row "(b0) no agent, the same RESOLVE bytes by hand (floor of b)" b0
 row "(c)  agent dns=mapped, distinct names" c
 row "(d)  agent, $HOSTS_NAME as a local name through the guard" d
+if [ -n "${STREAMISO_BENCH_NETNS:-}" ]; then
+  row "(e)  agent dns=remote, UDP query to the in-JVM DNS server" e
+  printf 'The in-JVM DNS server'\''s own part: (e)-(b) = %s us (median), %s us (p90)\n' \
+    "$(echo "$(m e) $(m b)" | awk '{printf "%.1f", $1-$2}')" "$(echo "$(p e) $(p b)" | awk '{printf "%.1f", $1-$2}')"
+else
+  echo "(e)  skipped: it needs a loopback-only network namespace (run as root, with unshare)"
+fi
 printf 'The agent'\''s own part of (b): (b)-(b0) = %s us; the TCP connection and round trip (b0) = %s us\n' \
   "$(echo "$(m b) $(m b0)" | awk '{printf "%.1f", $1-$2}')" "$(m b0)"
 

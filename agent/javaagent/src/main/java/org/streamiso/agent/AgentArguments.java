@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.Bypass;
+import org.streamiso.agent.bootstrap.ChildProcesses;
 import org.streamiso.agent.bootstrap.Isolation;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.agent.bootstrap.Log;
@@ -24,8 +25,8 @@ import org.streamiso.agent.bootstrap.Log;
  */
 public final class AgentArguments {
     /** The keys, in the order the README's table lists them. */
-    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "udp", "isolate", "app", "link-jvms",
-            "timeout", "log", "safe-logging", "config");
+    public static final List<String> KEYS = List.of("port", "host", "bypass", "dns", "dns-server", "udp", "isolate", "app",
+            "link-jvms", "timeout", "log", "safe-logging", "exec", "config");
 
     static final int DEFAULT_PORT = 9050;
     static final String DEFAULT_HOST = "127.0.0.1";
@@ -46,6 +47,7 @@ public final class AgentArguments {
         InetAddress host = host(values.getOrDefault("host", DEFAULT_HOST));
         Bypass bypass = Bypass.parse(values.getOrDefault("bypass", Bypass.LOOPBACK));
         AgentConfig.Dns dns = dns(values.getOrDefault("dns", "remote"));
+        boolean dnsServer = onOff("dns-server", values.getOrDefault("dns-server", "on"));
         AgentConfig.Udp udp = udp(values.getOrDefault("udp", "bypass"));
         int timeout = timeout(values.getOrDefault("timeout", Integer.toString(AgentConfig.DEFAULT_TIMEOUT_SECONDS)));
         Log.Level log = logLevel(values.getOrDefault("log", "warn"));
@@ -53,8 +55,48 @@ public final class AgentArguments {
         java.util.Set<Isolation.Mode> isolate = isolate(values.getOrDefault("isolate", "app"));
         String app = app(values.get("app"));
         byte[] linkSecret = values.containsKey("link-jvms") ? linkSecret(values.get("link-jvms")) : null;
+        ChildProcesses.Exec exec = exec(values.getOrDefault("exec", "inherit"));
         return new AgentConfig(new InetSocketAddress(host, port), bypass, dns, udp, log, safeLogging, app, isolate,
-                linkSecret, timeout);
+                linkSecret, timeout, dnsServer, exec, childArguments(values));
+    }
+
+    /**
+     * The agent arguments a child JVM gets: every key given (the config file's merged with the command line's, so
+     * the child needs no file but {@code link-jvms}), with the {@code link-jvms} path made absolute, since the child
+     * may run in another directory; keys left out keep their defaults, so an {@code app} name not given is the
+     * child's own. Null when a value holds a comma, which would end the argument.
+     */
+    static String childArguments(Map<String, String> values) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String value = e.getValue();
+            if (e.getKey().equals("link-jvms")) {
+                value = Path.of(value).toAbsolutePath().toString();
+            }
+            if (value.indexOf(',') >= 0) {
+                return null;
+            }
+            b.append(b.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(value);
+        }
+        return b.toString();
+    }
+
+    private static ChildProcesses.Exec exec(String value) {
+        ChildProcesses.Exec exec = ChildProcesses.Exec.of(value.toLowerCase(Locale.ROOT));
+        if (exec == null) {
+            throw new IllegalArgumentException("exec: \"" + value + "\" (expected: inherit, a child java gets this "
+                    + "agent and any other program runs under torsocks; torsocks, every child under torsocks; refuse, "
+                    + "no child process; or allow, children start outside Tor, each start logged as a leak)");
+        }
+        return exec;
+    }
+
+    private static boolean onOff(String key, String value) {
+        switch (value.toLowerCase(Locale.ROOT)) {
+            case "on": return true;
+            case "off": return false;
+            default: throw new IllegalArgumentException(key + ": \"" + value + "\" (expected: on or off)");
+        }
     }
 
     private static Map<String, String> split(String text, String separator, String where) {

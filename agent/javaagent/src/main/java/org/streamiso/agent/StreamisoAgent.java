@@ -15,6 +15,7 @@ import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.JdkTransformer;
 import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
 import org.streamiso.agent.instrument.probe.NativePathInstrumentation;
+import org.streamiso.agent.instrument.process.ProcessInstrumentation;
 import org.streamiso.agent.instrument.socket.NetInstrumentation;
 import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
 import org.streamiso.agent.instrument.socket.SocketImplInstrumentation;
@@ -58,9 +59,14 @@ public final class StreamisoAgent {
     static void start(String arguments, Instrumentation inst) {
         ensureOnBootClassPath(inst);
         AgentConfig config = AgentArguments.parse(arguments);
+        if (Hooks.isInstalled()) {
+            checkSameAsInstalled(config);
+            return;
+        }
         Module hooks = Hooks.class.getModule();
         inst.redefineModule(Object.class.getModule(), Set.of(hooks), Map.of(),
-                Map.of("java.net", Set.of(hooks), "sun.nio.ch", Set.of(hooks)), Set.of(), Map.of());
+                Map.of("java.net", Set.of(hooks), "sun.nio.ch", Set.of(hooks), "java.lang", Set.of(hooks)), Set.of(),
+                Map.of());
         java.util.Optional<Module> sctp = ModuleLayer.boot().findModule("jdk.sctp");
         if (sctp.isPresent()) {
             inst.redefineModule(sctp.get(), Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of());
@@ -76,6 +82,21 @@ public final class StreamisoAgent {
     }
 
     /**
+     * A second copy of the agent in one JVM (say, from {@code JAVA_TOOL_OPTIONS} and the command line) does nothing
+     * when its arguments are those in force, and stops the JVM when they differ: which of the two the user meant
+     * cannot be told.
+     */
+    private static void checkSameAsInstalled(AgentConfig config) {
+        AgentConfig installed = Hooks.router().config();
+        if (!java.util.Objects.equals(installed.childArguments(), config.childArguments())) {
+            throw new IllegalArgumentException("-javaagent: streamiso is loaded twice in this JVM with different "
+                    + "arguments (JAVA_TOOL_OPTIONS and the command line?), and only the first are in force (expected: "
+                    + "the agent once, or twice with the same arguments)");
+        }
+        Log.info("streamiso is loaded twice in this JVM with the same arguments; the second copy does nothing");
+    }
+
+    /**
      * Every setting in force, defaults included, as {@code key=value} pairs: what an empty argument string or a
      * partial one means, in one line.
      */
@@ -83,10 +104,12 @@ public final class StreamisoAgent {
         java.util.Locale root = java.util.Locale.ROOT;
         String host = config.socksPort().getAddress().getHostAddress();
         return "port=" + config.socksPort().getPort() + ", host=" + host + ", bypass=" + config.bypass() + ", dns="
-                + config.dns().name().toLowerCase(root) + ", udp=" + config.udp().name().toLowerCase(root) + ", timeout="
+                + config.dns().name().toLowerCase(root) + ", dns-server=" + (config.dnsServer() ? "on" : "off")
+                + ", udp=" + config.udp().name().toLowerCase(root) + ", timeout="
                 + config.timeoutSeconds() + ", isolate=" + isolateText(config) + ", app=" + config.app()
                 + (config.linkSecret() == null ? "" : ", link-jvms=(a secret shared with other JVMs)") + ", log="
-                + config.logLevel().name().toLowerCase(root) + ", safe-logging=" + (config.safeLogging() ? "1" : "0");
+                + config.logLevel().name().toLowerCase(root) + ", safe-logging=" + (config.safeLogging() ? "1" : "0")
+                + ", exec=" + config.exec().word();
     }
 
     private static String isolateText(AgentConfig config) {
@@ -107,6 +130,7 @@ public final class StreamisoAgent {
         points.addAll(NetInstrumentation.hookPoints());
         points.addAll(DatagramInstrumentation.hookPoints());
         points.addAll(NativePathInstrumentation.hookPoints());
+        points.addAll(ProcessInstrumentation.hookPoints());
         return points;
     }
 

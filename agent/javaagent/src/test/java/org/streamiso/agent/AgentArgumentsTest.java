@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamiso.agent.bootstrap.AgentConfig;
+import org.streamiso.agent.bootstrap.ChildProcesses;
 import org.streamiso.agent.bootstrap.Log;
 
 class AgentArgumentsTest {
@@ -72,6 +73,41 @@ class AgentArgumentsTest {
         assertTrue(message("config=/nonexistent/streamiso.conf").startsWith(
                 "config: \"/nonexistent/streamiso.conf\" (expected: a readable file"));
         assertTrue(message("user=x").startsWith("user: \"x\" is not an argument of streamiso (expected one of: port"));
+    }
+
+    @Test
+    void readsExecAndRefusesAnyOtherValue() {
+        assertEquals(ChildProcesses.Exec.INHERIT, AgentArguments.parse("").exec());
+        for (ChildProcesses.Exec e : ChildProcesses.Exec.values()) {
+            assertEquals(e, AgentArguments.parse("exec=" + e.word()).exec());
+        }
+        assertEquals("exec: \"never\" (expected: inherit, a child java gets this agent and any other program runs "
+                + "under torsocks; torsocks, every child under torsocks; refuse, no child process; or allow, children "
+                + "start outside Tor, each start logged as a leak)", message("exec=never"));
+    }
+
+    @Test
+    void passesAChildJvmTheKeysGivenWithTheConfigFileMergedAndPathsMadeAbsolute(@TempDir Path dir) throws Exception {
+        assertEquals("", AgentArguments.parse("").childArguments(), "defaults stay the child's own, app= included");
+        assertEquals("port=9159,isolate=thread+dest-host,exec=inherit",
+                AgentArguments.parse("port=9159, isolate=thread+dest-host,exec=inherit").childArguments());
+        Path secret = dir.resolve("secret");
+        Files.write(secret, new byte[32]);
+        Path relative = Path.of("").toAbsolutePath().relativize(secret);
+        Path config = dir.resolve("streamiso.conf");
+        Files.writeString(config, "log=info\nlink-jvms=" + relative + "\nport=1\n");
+        String child = AgentArguments.parse("port=9189,app=shop,config=" + config).childArguments();
+        String[] keys = child.split(",");
+        assertEquals(4, keys.length, child);
+        assertEquals("log=info", keys[0]);
+        assertTrue(keys[1].startsWith("link-jvms=/"), child);
+        assertTrue(Files.isSameFile(secret, Path.of(keys[1].substring("link-jvms=".length()))), child);
+        assertEquals("port=9189", keys[2], "the command line wins");
+        assertEquals("app=shop", keys[3]);
+        Path comma = Files.createDirectories(dir.resolve("a,b")).resolve("secret");
+        Files.write(comma, new byte[32]);
+        Files.writeString(config, "link-jvms=" + comma + "\n");
+        assertEquals(null, AgentArguments.parse("config=" + config).childArguments(), "a comma cannot be passed on");
     }
 
     private static String message(String arguments) {

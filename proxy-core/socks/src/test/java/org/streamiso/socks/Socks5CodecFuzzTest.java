@@ -13,7 +13,8 @@ import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * Coverage-guided fuzzing of every {@link Socks5Codec} decoder with Jazzer: whatever bytes a client or an
+ * Coverage-guided fuzzing of every {@link Socks5Codec} decoder, and of the DNS codec ({@link
+ * org.streamiso.dns.DnsMessagesFuzzCheck}), with Jazzer: whatever bytes a client or an
  * upstream sends, a decoder returns a message, "need more" or a failure with a reply code, and never throws.
  *
  * <p>{@code mvn verify} fuzzes for a bounded time ({@code jazzer.max_duration} in this module's pom, 30 s);
@@ -51,6 +52,8 @@ class Socks5CodecFuzzTest {
         check(input, Socks5Codec::decodePasswordAuthResponse, Socks5Codec::encode);
         check(input, Socks5Codec::decodeCommandRequest, Socks5Codec::encode);
         check(input, Socks5Codec::decodeCommandResponse, Socks5Codec::encode);
+        // The in-JVM DNS server's codec reads the same untrusted bytes, from a client instead of a SocksPort.
+        org.streamiso.dns.DnsMessagesFuzzCheck.check(input);
     }
 
     private static <T> void check(byte[] input, Function<ByteBuffer, Socks5Decoded<T>> decoder,

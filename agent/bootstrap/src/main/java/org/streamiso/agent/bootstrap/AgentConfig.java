@@ -17,9 +17,15 @@ import java.net.InetSocketAddress;
  * @param linkSecret  the {@code link-jvms} secret shared with other JVMs, or null: a random one per JVM
  * @param timeoutSeconds how long reaching the SocksPort and its SOCKS handshake may take where the application
  *                    set no connect timeout of its own (and for every lookup through Tor)
+ * @param dnsServer   whether DNS queries to port 53 outside the bypass are answered inside the JVM ({@link
+ *                    DnsServer}); else they are refused like any other datagram
+ * @param exec        what becomes of a child process the application starts
+ * @param childArguments the agent arguments a child JVM gets: the keys given, from the command line and the config
+ *                    file, with file paths made absolute; null when a path holds a comma and cannot be passed on
  */
 public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, Udp udp, Log.Level logLevel,
-        boolean safeLogging, String app, java.util.Set<Isolation.Mode> isolate, byte[] linkSecret, int timeoutSeconds) {
+        boolean safeLogging, String app, java.util.Set<Isolation.Mode> isolate, byte[] linkSecret, int timeoutSeconds,
+        boolean dnsServer, ChildProcesses.Exec exec, String childArguments) {
 
     /** Tor's own limit for a stream to attach (SocksTimeout, two minutes): waiting longer never helps. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 120;

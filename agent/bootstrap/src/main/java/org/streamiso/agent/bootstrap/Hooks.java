@@ -3,14 +3,17 @@ package org.streamiso.agent.bootstrap;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.DatagramPacket;
+import java.net.DatagramSocketImpl;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.SocketImpl;
+import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousSocketChannel;
 import java.nio.channels.CompletionHandler;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -30,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Hooks {
     private static volatile Router router;
+    private static volatile ChildProcesses children;
 
     private Hooks() {
     }
@@ -42,7 +46,15 @@ public final class Hooks {
      */
     public static void install(AgentConfig config, java.util.function.UnaryOperator<String> firstParty) {
         Log.configure(config.logLevel(), config.safeLogging());
-        router = new Router(config, new Isolation(config.app(), config.isolate(), config.linkSecret(), firstParty));
+        Isolation isolation = new Isolation(config.app(), config.isolate(), config.linkSecret(), firstParty);
+        router = new Router(config, isolation);
+        children = new ChildProcesses(config.exec(), config.childArguments(), config.socksPort(), isolation, null,
+                null);
+    }
+
+    /** Whether premain installed the agent already: a second copy of the agent in this JVM finds it so. */
+    public static boolean isInstalled() {
+        return router != null;
     }
 
     /** The installed router; throws if premain did not finish, so that nothing connects unrouted. */
@@ -63,8 +75,9 @@ public final class Hooks {
      */
     public static boolean socketImplConnect(SocketImpl impl, SocketAddress remote, int millis) throws IOException {
         Router r = router();
-        InetSocketAddress target = r.routeOrNull(remote);
-        if (target == null) {
+        InetSocketAddress dns = r.dnsTcpRedirect(remote);
+        InetSocketAddress target = dns != null ? null : r.routeOrNull(remote);
+        if (target == null && dns == null) {
             return false;
         }
         if (millis < 0) {
@@ -72,7 +85,12 @@ public final class Hooks {
         }
         SocksPort socks = r.socksPort();
         long deadline = deadline(millis > 0 ? TimeUnit.MILLISECONDS.toNanos(millis) : socks.timeoutNanos());
-        socks.connect(new Legs.Impl(impl, r.reportedPeer(remote)), target, deadline);
+        Legs.Impl leg = new Legs.Impl(impl, r.reportedPeer(remote));
+        if (dns != null) {
+            Legs.connectDnsServer(leg, dns, deadline, r.dnsServer());
+        } else {
+            socks.connect(leg, target, deadline);
+        }
         return true;
     }
 
@@ -83,18 +101,32 @@ public final class Hooks {
      * timeout of its own, so it is switched to non-blocking for the handshake and back); a non-blocking channel
      * returns connected.
      */
-    public static boolean socketChannelConnect(SocketChannel channel, SocketAddress remote) throws IOException {
+    public static int socketChannelConnect(SocketChannel channel, SocketAddress remote) throws IOException {
         if (channel.isConnected() || channel.isConnectionPending()) {
-            return false; // the JDK throws AlreadyConnectedException or ConnectionPendingException; nothing connects
+            return -1; // the JDK throws AlreadyConnectedException or ConnectionPendingException; nothing connects
         }
         Router r = router();
+        InetSocketAddress dns = r.dnsTcpRedirect(remote);
+        if (dns != null) {
+            // A plain connect to the in-JVM DNS server, left to the JDK: a non-blocking channel stays pending until
+            // finishConnect, as its selector loop expects (dnsjava's TCP client needs that).
+            if (channel.getLocalAddress() == null) {
+                // Bound as the kernel would bind it for a loopback destination, so that the server learns whose
+                // key the queries carry before a pending connect completes.
+                channel.bind(new InetSocketAddress(dns.getAddress(), 0));
+            }
+            r.dnsServer().tcpConnected(((InetSocketAddress) channel.getLocalAddress()).getPort());
+            boolean connected = channel.connect(dns);
+            JdkAccess.reportPeer(channel, r.reportedPeer(remote));
+            return connected ? 1 : 0;
+        }
         InetSocketAddress target = r.routeOrNull(remote);
         if (target == null) {
-            return false;
+            return -1;
         }
         SocksPort socks = r.socksPort();
         socks.connect(new Legs.Channel(channel, r.reportedPeer(remote)), target, deadline(socks.timeoutNanos()));
-        return true;
+        return 1;
     }
 
     /**
@@ -106,8 +138,9 @@ public final class Hooks {
             return false; // the JDK throws "Already connected"; nothing connects
         }
         Router r = router();
-        InetSocketAddress target = r.routeOrNull(remote);
-        if (target == null) {
+        InetSocketAddress dns = r.dnsTcpRedirect(remote);
+        InetSocketAddress target = dns != null ? null : r.routeOrNull(remote);
+        if (target == null && dns == null) {
             return false;
         }
         if (timeout < 0) {
@@ -115,7 +148,12 @@ public final class Hooks {
         }
         SocksPort socks = r.socksPort();
         long deadline = deadline(timeout > 0 ? TimeUnit.MILLISECONDS.toNanos(timeout) : socks.timeoutNanos());
-        socks.connect(new Legs.Adaptor(adaptor, r.reportedPeer(remote)), target, deadline);
+        Legs.Adaptor leg = new Legs.Adaptor(adaptor, r.reportedPeer(remote));
+        if (dns != null) {
+            Legs.connectDnsServer(leg, dns, deadline, r.dnsServer());
+        } else {
+            socks.connect(leg, target, deadline);
+        }
         return true;
     }
 
@@ -131,12 +169,18 @@ public final class Hooks {
         Router r = router();
         IOException failure = null;
         try {
-            InetSocketAddress target = r.routeOrNull(remote);
-            if (target == null) {
+            InetSocketAddress dns = r.dnsTcpRedirect(remote);
+            InetSocketAddress target = dns != null ? null : r.routeOrNull(remote);
+            if (target == null && dns == null) {
                 return null;
             }
             SocksPort socks = r.socksPort();
-            socks.connect(new Legs.Async(channel, r.reportedPeer(remote)), target, deadline(socks.timeoutNanos()));
+            Legs.Async leg = new Legs.Async(channel, r.reportedPeer(remote));
+            if (dns != null) {
+                Legs.connectDnsServer(leg, dns, deadline(socks.timeoutNanos()), r.dnsServer());
+            } else {
+                socks.connect(leg, target, deadline(socks.timeoutNanos()));
+            }
         } catch (IOException e) {
             failure = e;
             Legs.closeQuietly(channel);
@@ -180,29 +224,114 @@ public final class Hooks {
 
     /**
      * {@code sun.nio.ch.DatagramChannelImpl#send(ByteBuffer,SocketAddress)} (JDK 17, 25): DatagramChannel, and
-     * DatagramSocket and MulticastSocket, whose adaptor sends through it; hence JNDI's DNS client.
+     * DatagramSocket and MulticastSocket, whose adaptor sends through it; hence JNDI's DNS client. Returns where the
+     * datagram goes: a DNS query to port 53 outside the bypass goes to the in-JVM DNS server's responder, anything
+     * else that the {@code udp} argument does not allow is refused.
      */
-    public static void datagramChannelSend(SocketAddress target) throws IOException {
-        checkDatagram(target, "DatagramChannel.send");
-    }
-
-    /** {@code sun.nio.ch.DatagramChannelImpl#connect(SocketAddress,boolean)} (JDK 17, 25). */
-    public static void datagramChannelConnect(SocketAddress target) throws IOException {
-        checkDatagram(target, "DatagramChannel.connect");
-    }
-
-    /** {@code java.net.AbstractPlainDatagramSocketImpl#send(DatagramPacket)} (JDK 17 legacy implementation). */
-    public static void datagramImplSend(DatagramPacket packet) throws IOException {
-        InetAddress address = packet.getAddress();
-        if (address != null) {
-            checkDatagram(new InetSocketAddress(address, packet.getPort()), "DatagramSocket.send");
+    public static SocketAddress datagramChannelSend(DatagramChannel channel, ByteBuffer src, SocketAddress target)
+            throws IOException {
+        DnsServer dns = router().dnsServer();
+        if (dns != null && target instanceof InetSocketAddress && !((InetSocketAddress) target).isUnresolved()) {
+            if (dns.isOwn(channel)) {
+                return target; // an answer, on its way to the application's socket on loopback
+            }
+            if (dns.answers((InetSocketAddress) target)) {
+                return dns.sendTo(channel, src, (InetSocketAddress) target);
+            }
         }
+        checkDatagram(target, "DatagramChannel.send");
+        return target;
     }
 
-    /** {@code java.net.AbstractPlainDatagramSocketImpl#connect(InetAddress,int)} (JDK 17 legacy implementation). */
-    public static void datagramImplConnect(InetAddress address, int port) throws IOException {
-        if (address != null) {
-            checkDatagram(new InetSocketAddress(address, port), "DatagramSocket.connect");
+    /**
+     * {@code sun.nio.ch.DatagramChannelImpl#connect(SocketAddress,boolean)} (JDK 17, 25): a channel connected to a
+     * nameserver outside the bypass is connected to the in-JVM DNS server's responder, and reports the nameserver.
+     */
+    public static SocketAddress datagramChannelConnect(DatagramChannel channel, SocketAddress target)
+            throws IOException {
+        DnsServer dns = router().dnsServer();
+        if (dns != null && target instanceof InetSocketAddress && !((InetSocketAddress) target).isUnresolved()
+                && dns.answers((InetSocketAddress) target)) {
+            return dns.connectTo(channel, (InetSocketAddress) target);
+        }
+        checkDatagram(target, "DatagramChannel.connect");
+        return target;
+    }
+
+    /**
+     * The return value of {@code sun.nio.ch.DatagramChannelImpl#sourceSocketAddress()} (the sender of every
+     * datagram received, JDK 17, 25) and {@code #remoteAddress()} (the socket adaptor's peer): a responder of the
+     * in-JVM DNS server stands for the nameserver the application asked.
+     */
+    public static InetSocketAddress datagramPeer(InetSocketAddress address) {
+        Router r = router;
+        DnsServer dns = r == null ? null : r.dnsServer();
+        return dns == null ? address : dns.reported(address);
+    }
+
+    /** The return value of {@code sun.nio.ch.DatagramChannelImpl#getRemoteAddress()}: as {@link #datagramPeer}. */
+    public static SocketAddress datagramRemote(SocketAddress address) {
+        return address instanceof InetSocketAddress ? datagramPeer((InetSocketAddress) address) : address;
+    }
+
+    /**
+     * {@code java.net.AbstractPlainDatagramSocketImpl#send(DatagramPacket)} (JDK 17 legacy implementation): a DNS
+     * query outside the bypass is sent to the in-JVM DNS server's responder instead (the application's packet is left
+     * as it is); returns true when it was.
+     */
+    public static boolean datagramImplSend(DatagramSocketImpl impl, DatagramPacket packet) throws IOException {
+        InetAddress address = packet.getAddress();
+        if (address == null) {
+            return false;
+        }
+        InetSocketAddress target = new InetSocketAddress(address, packet.getPort());
+        DnsServer dns = router().dnsServer();
+        if (dns != null && dns.answers(target)) {
+            byte[] data = packet.getData();
+            int at = packet.getOffset();
+            int id = packet.getLength() >= 2 ? ((data[at] & 0xff) << 8) | (data[at + 1] & 0xff) : -1;
+            InetSocketAddress responder = dns.sendTo(JdkAccess.localPort(impl), id, target);
+            JdkAccess.send0(impl, new DatagramPacket(data, at, packet.getLength(), responder));
+            return true;
+        }
+        checkDatagram(target, "DatagramSocket.send");
+        return false;
+    }
+
+    /**
+     * {@code java.net.AbstractPlainDatagramSocketImpl#connect(InetAddress,int)} (JDK 17 legacy implementation): a
+     * socket connected to a nameserver outside the bypass is connected to the in-JVM DNS server's responder (the
+     * DatagramSocket still reports the nameserver); returns true when it was.
+     */
+    public static boolean datagramImplConnect(DatagramSocketImpl impl, InetAddress address, int port)
+            throws IOException {
+        if (address == null) {
+            return false;
+        }
+        InetSocketAddress target = new InetSocketAddress(address, port);
+        DnsServer dns = router().dnsServer();
+        if (dns != null && dns.answers(target)) {
+            InetSocketAddress responder = dns.connectTo(JdkAccess.localPort(impl), target);
+            JdkAccess.connect(impl, responder.getAddress(), responder.getPort());
+            return true;
+        }
+        checkDatagram(target, "DatagramSocket.connect");
+        return false;
+    }
+
+    /**
+     * At the return of {@code java.net.AbstractPlainDatagramSocketImpl#receive(DatagramPacket)} (JDK 17 legacy
+     * implementation): an answer of the in-JVM DNS server comes from the nameserver the application asked.
+     */
+    public static void datagramImplReceived(DatagramPacket packet) {
+        Router r = router;
+        DnsServer dns = r == null ? null : r.dnsServer();
+        if (dns != null && packet.getAddress() != null) {
+            InetSocketAddress from = new InetSocketAddress(packet.getAddress(), packet.getPort());
+            InetSocketAddress reported = dns.reported(from);
+            if (reported != from) {
+                packet.setSocketAddress(reported);
+            }
         }
     }
 
@@ -213,12 +342,15 @@ public final class Hooks {
         Router r = router();
         InetSocketAddress isa = (InetSocketAddress) target;
         if (isa.isUnresolved() ? r.config().bypass().matchesName(isa.getHostString())
-                : r.allowsDatagram(isa.getAddress())) {
+                : r.allowsDatagram(isa.getAddress())
+                || r.dnsServer() != null && r.dnsServer().isResponder(isa.getAddress(), isa.getPort())) {
             return;
         }
         String message = "streamiso refused a UDP datagram to " + Log.scrub(isa.getHostString()) + ":" + isa.getPort()
                 + ": UDP cannot go through Tor, which carries only TCP; nothing was sent. Use TCP (names: "
-                + "InetAddress lookups go through Tor), or udp=loopback or bypass= for a local destination.";
+                + "InetAddress lookups go through Tor), or udp=loopback or bypass= for a local destination."
+                + (isa.getPort() == 53 && !r.config().dnsServer() ? " dns-server=on answers DNS queries inside the "
+                + "JVM, through Tor." : "");
         LeakReport.refused(LeakReport.Kind.DATAGRAM, api, message);
         throw new SocketException(message);
     }
@@ -293,6 +425,26 @@ public final class Hooks {
                 + "NioEventLoopGroup and NioSocketChannel where the code insists on epoll, kqueue or io_uring.";
         LeakReport.refused(LeakReport.Kind.NATIVE_TRANSPORT, "System.load", message);
         throw new UnsatisfiedLinkError(message);
+    }
+
+    /**
+     * {@code java.lang.ProcessImpl#start(String[],Map,String,Redirect[],boolean)} (JDK 17, 25, Linux), which
+     * {@code ProcessBuilder.start} and so {@code Runtime.exec} call for every child process: starts the command that
+     * the {@code exec} argument makes of it ({@link ChildProcesses}) and returns it, or returns null to let the JDK
+     * start the command unchanged ({@code exec=allow}, and the rewritten command's own start). A refused start
+     * throws and nothing runs.
+     */
+    public static Process processStart(String[] command, java.util.Map<String, String> environment, String dir,
+            ProcessBuilder.Redirect[] redirects, boolean redirectErrorStream) throws IOException {
+        if (ChildProcesses.isStarting()) {
+            return null;
+        }
+        router(); // throws if premain did not finish: nothing starts unwrapped
+        ChildProcesses.Plan plan = children.plan(command, environment);
+        if (plan == null) {
+            return null;
+        }
+        return ChildProcesses.start(plan, environment, dir, redirects, redirectErrorStream);
     }
 
     /** The deadline, of {@link System#nanoTime()}, that is {@code nanos} from now. */

@@ -58,11 +58,63 @@ public final class Isolation {
 
     /** The kind word of a key made inside a scope of the isolation API. */
     static final String SCOPE = "scope";
+    /** The kind word of the credentials of a child process that runs under torsocks. */
+    static final String EXEC = "exec";
     private static final byte[] DOMAIN = "streamiso isolation key v1".getBytes(StandardCharsets.US_ASCII);
     private static final String NO_SCOPE = "";
 
     /** The scope a thread runs in, inherited by the threads it starts (the API sets it; null: none). */
     static final InheritableThreadLocal<String> CURRENT_SCOPE = new InheritableThreadLocal<>();
+    /**
+     * Set while an agent thread works for an application thread (the in-JVM DNS server answering a query): the
+     * thread and scope whose key the work carries.
+     */
+    private static final ThreadLocal<Origin> ACTING_FOR = new ThreadLocal<>();
+
+    /** The thread and scope that started a piece of work, for an agent thread that finishes it later. */
+    static final class Origin {
+        final long thread;
+        final String scope;
+
+        private Origin(long thread, String scope) {
+            this.thread = thread;
+            this.scope = scope;
+        }
+
+        /**
+         * A query whose sender is not known (its datagram's ID was not seen leaving): a key of its own under
+         * {@code isolate=thread}, no scope.
+         */
+        static Origin unknown() {
+            return new Origin(-1, null);
+        }
+
+        /** The current thread and its scope. */
+        static Origin current() {
+            Origin acting = ACTING_FOR.get();
+            return acting != null ? acting : new Origin(threadId(), CURRENT_SCOPE.get());
+        }
+    }
+
+    /** Runs {@code work} with the key of {@code origin}'s thread and scope instead of the current thread's. */
+    static <T, E extends Exception> T actingFor(Origin origin, Work<T, E> work) throws E {
+        Origin previous = ACTING_FOR.get();
+        ACTING_FOR.set(origin);
+        try {
+            return work.run();
+        } finally {
+            if (previous == null) {
+                ACTING_FOR.remove();
+            } else {
+                ACTING_FOR.set(previous);
+            }
+        }
+    }
+
+    /** Work done on behalf of an {@link Origin}. */
+    interface Work<T, E extends Exception> {
+        T run() throws E;
+    }
 
     private final String app;
     private final Set<Mode> modes;
@@ -71,6 +123,7 @@ public final class Isolation {
     private final byte[] linkedSecret;
     private final UnaryOperator<String> firstParty;
     private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong processes = new AtomicLong();
     /** Identity epochs: of a scope by its name, of the whole JVM under {@link #NO_SCOPE}; absent means 0. */
     private final ConcurrentHashMap<String, Long> epochs = new ConcurrentHashMap<>();
     private volatile SecretKeySpec key;
@@ -128,7 +181,8 @@ public final class Isolation {
      * lookup of {@code host} (port 0).
      */
     public Socks5PasswordAuthRequest credentials(String host, int port) {
-        String scope = CURRENT_SCOPE.get();
+        Origin origin = Origin.current();
+        String scope = origin.scope;
         Fields f = new Fields();
         f.add(DOMAIN);
         f.add(app);
@@ -141,7 +195,7 @@ public final class Isolation {
         }
         if (modes.contains(Mode.THREAD)) {
             f.add("thread");
-            f.add(instance() + ":" + threadId()); // thread ids repeat in every JVM, linked ones included
+            f.add(instance() + ":" + origin.thread); // thread ids repeat in every JVM, linked ones included
         }
         String h = host == null ? "" : Bypass.canonicalName(host);
         if (modes.contains(Mode.DEST_HOST)) {
@@ -161,6 +215,22 @@ public final class Isolation {
             f.add(instance() + ":" + connections.incrementAndGet());
         }
         return new IsolationString(app, scope == null ? kind : scopedKind, digest(f)).credentials();
+    }
+
+    /**
+     * The credentials of a child process that runs under torsocks: {@code si1:<program>:exec:<digest>}, a key of
+     * its own that no stream of this JVM, no other child and no other JVM has (a number of this process's own
+     * enters the digest, so not even {@code link-jvms} links two children).
+     *
+     * @param program the program's file name, in the clear as the app name (it groups keys in proxy-core's status)
+     */
+    public Socks5PasswordAuthRequest processCredentials(String program) {
+        Fields f = new Fields();
+        f.add(DOMAIN);
+        f.add(app);
+        f.add(EXEC);
+        f.add(instance() + ":" + processes.incrementAndGet());
+        return new IsolationString(IsolationString.appName(program), EXEC, digest(f)).credentials();
     }
 
     /**

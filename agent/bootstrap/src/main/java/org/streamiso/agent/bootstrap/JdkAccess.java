@@ -34,6 +34,7 @@ final class JdkAccess {
     private static final MethodHandle CHANNEL_PARK;
     private static final MethodHandle IMPL_SET_ADDRESS;
     private static final MethodHandle IMPL_SET_PORT;
+    private static final MethodHandle IMPL_LOCAL_PORT;
     private static final MethodHandle CHANNEL_SET_REMOTE;
     private static final MethodHandle CHANNEL_STATE_LOCK;
     private static final MethodHandle ASYNC_SET_REMOTE;
@@ -50,6 +51,7 @@ final class JdkAccess {
             IMPL_CLOSE = impl.findVirtual(SocketImpl.class, "close", MethodType.methodType(void.class));
             IMPL_SET_ADDRESS = impl.findSetter(SocketImpl.class, "address", InetAddress.class);
             IMPL_SET_PORT = impl.findSetter(SocketImpl.class, "port", int.class);
+            IMPL_LOCAL_PORT = impl.findGetter(SocketImpl.class, "localport", int.class);
             Class<?> channelImpl = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
             MethodHandles.Lookup channel = MethodHandles.privateLookupIn(channelImpl, lookup);
             CHANNEL_SET_REMOTE = channel.findSetter(channelImpl, "remoteAddress", SocketAddress.class)
@@ -84,6 +86,75 @@ final class JdkAccess {
             throw e;
         } catch (Throwable t) {
             throw new IOException(t);
+        }
+    }
+
+    /** JDK 17's legacy datagram implementation, looked up at its first use (the classes are gone in 18). */
+    private static final class LegacyDatagram {
+        static final MethodHandle SEND0;
+        static final MethodHandle CONNECT;
+        static final MethodHandle LOCAL_PORT;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                Class<?> plain = Class.forName("java.net.AbstractPlainDatagramSocketImpl", false, null);
+                MethodHandles.Lookup impl = MethodHandles.privateLookupIn(java.net.DatagramSocketImpl.class, lookup);
+                SEND0 = MethodHandles.privateLookupIn(plain, lookup)
+                        .findVirtual(plain, "send0", MethodType.methodType(void.class, java.net.DatagramPacket.class))
+                        .asType(MethodType.methodType(void.class, java.net.DatagramSocketImpl.class,
+                                java.net.DatagramPacket.class));
+                CONNECT = impl.findVirtual(java.net.DatagramSocketImpl.class, "connect",
+                        MethodType.methodType(void.class, InetAddress.class, int.class));
+                LOCAL_PORT = impl.findGetter(java.net.DatagramSocketImpl.class, "localPort", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("streamiso cannot reach JDK 17's legacy datagram implementation (" + e
+                        + "); the datagram was not sent.", e);
+            }
+        }
+    }
+
+    /** {@code DatagramSocketImpl.localPort} of a bound legacy socket. */
+    static int localPort(java.net.DatagramSocketImpl impl) {
+        try {
+            return (int) LegacyDatagram.LOCAL_PORT.invokeExact(impl);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** The legacy implementation's native send, without its hook. */
+    static void send0(java.net.DatagramSocketImpl impl, java.net.DatagramPacket packet) throws IOException {
+        try {
+            LegacyDatagram.SEND0.invokeExact(impl, packet);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** The legacy implementation's connect, through its hook, which lets a responder through. */
+    static void connect(java.net.DatagramSocketImpl impl, InetAddress address, int port) throws IOException {
+        try {
+            LegacyDatagram.CONNECT.invokeExact(impl, address, port);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** {@code SocketImpl.localport}, set once the implementation connected. */
+    static int localPort(SocketImpl impl) {
+        try {
+            return (int) IMPL_LOCAL_PORT.invokeExact(impl);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 

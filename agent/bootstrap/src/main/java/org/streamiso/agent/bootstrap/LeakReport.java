@@ -19,7 +19,8 @@ public final class LeakReport {
         DATAGRAM("UDP datagram"),
         LOOKUP("reverse lookup kept from the machine's resolver"),
         PROBE("reachability probe"),
-        NATIVE_TRANSPORT("native network library");
+        NATIVE_TRANSPORT("native network library"),
+        PROCESS("child process");
 
         private final String words;
 
@@ -35,6 +36,8 @@ public final class LeakReport {
     private static final AtomicLongArray COUNTS = new AtomicLongArray(KINDS.length);
     private static final AtomicBoolean SUMMARY_AT_EXIT = new AtomicBoolean();
     private static final AtomicLong ALLOWED_LOOKUPS = new AtomicLong();
+    private static final AtomicLong DNS_ANSWERED = new AtomicLong();
+    private static final AtomicLong ALLOWED_CHILDREN = new AtomicLong();
 
     private LeakReport() {
     }
@@ -66,6 +69,35 @@ public final class LeakReport {
                     + "may leave the machine outside Tor [called from " + caller() + "]");
         }
         summaryAtExit();
+    }
+
+    /** Counts one DNS query to port 53 that the in-JVM DNS server answered instead of sending it. */
+    static void countDnsAnswer() {
+        DNS_ANSWERED.incrementAndGet();
+        summaryAtExit();
+    }
+
+    /** How many DNS queries the in-JVM DNS server answered. */
+    public static long dnsAnswered() {
+        return DNS_ANSWERED.get();
+    }
+
+    /**
+     * Counts a child process that {@code exec=allow} starts unchanged, outside Tor, and logs it: one line on every
+     * start, however many, since each is a program whose connections and lookups leave directly. Only the
+     * program's file name is printed, never its arguments, which may name destinations.
+     */
+    static void allowedChild(String program) {
+        ALLOWED_CHILDREN.incrementAndGet();
+        Log.warn("leak report: started " + program + " outside Tor, as exec=allow asks: its connections and lookups "
+                + "do not go through Tor, and nothing stops them [ProcessBuilder.start, called from " + caller()
+                + "]. Set exec=inherit to start it inside Tor.");
+        summaryAtExit();
+    }
+
+    /** How many child processes {@code exec=allow} started outside Tor. */
+    public static long allowedChildren() {
+        return ALLOWED_CHILDREN.get();
     }
 
     /** How many lookups went to the machine's resolver because their name is in {@code bypass=}. */
@@ -101,8 +133,11 @@ public final class LeakReport {
     }
 
     private static void logSummary() {
-        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM. Allowed by bypass=: "
-                + ALLOWED_LOOKUPS.get() + " lookups with the machine's resolver, which may have left the machine.");
+        Log.warn("leak report: refused " + summary() + "; nothing of it left the JVM. dns-answered="
+                + DNS_ANSWERED.get() + " (DNS queries to port 53 answered inside the JVM, through Tor). Allowed by "
+                + "bypass=: " + ALLOWED_LOOKUPS.get() + " lookups with the machine's resolver, which may have left the "
+                + "machine." + (ALLOWED_CHILDREN.get() == 0 ? "" : " Allowed by exec=allow: " + ALLOWED_CHILDREN.get()
+                        + " child processes started outside Tor."));
     }
 
     /** The first frame outside the JDK and this agent: which application class made the call. */

@@ -48,6 +48,11 @@ final class Legs {
         }
 
         @Override
+        public int localPort() {
+            return JdkAccess.localPort(impl);
+        }
+
+        @Override
         public void close() {
             JdkAccess.closeQuietly(impl);
         }
@@ -110,6 +115,11 @@ final class Legs {
         }
 
         @Override
+        public int localPort() throws IOException {
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        }
+
+        @Override
         public void close() {
             closeQuietly(channel);
         }
@@ -144,6 +154,11 @@ final class Legs {
         }
 
         @Override
+        public int localPort() {
+            return adaptor.getLocalPort();
+        }
+
+        @Override
         public void close() {
             closeQuietly(adaptor);
         }
@@ -175,8 +190,30 @@ final class Legs {
         }
 
         @Override
+        public int localPort() throws IOException {
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        }
+
+        @Override
         public void close() {
             closeQuietly(channel);
+        }
+    }
+
+    /**
+     * Connects a leg to a TCP responder of the in-JVM DNS server instead of the SocksPort: no handshake; the leg
+     * reports the nameserver as its peer, and the server learns whose key the connection's queries carry.
+     */
+    static void connectDnsServer(SocksPort.Leg leg, InetSocketAddress responder, long deadline, DnsServer dns)
+            throws IOException {
+        try {
+            leg.connect(responder, deadline);
+            leg.transport(deadline);
+            dns.tcpConnected(leg.localPort());
+            leg.succeeded();
+        } catch (IOException | RuntimeException e) {
+            leg.close();
+            throw e;
         }
     }
 

@@ -91,7 +91,7 @@ public final class ResolverGuard implements InvocationHandler {
                 return Stream.of(lookup(method, args, characteristics(args[1])));
             case "getHostByAddr": // JDK 17: String getHostByAddr(byte[])
             case "lookupByAddress": // JDK 18+: String lookupByAddress(byte[])
-                return reverse((byte[]) args[0]);
+                return reverse(router, (byte[]) args[0]);
             case "toString":
                 return "streamiso ResolverGuard in front of " + delegate;
             case "hashCode":
@@ -105,21 +105,9 @@ public final class ResolverGuard implements InvocationHandler {
 
     private InetAddress[] lookup(Method method, Object[] args, int characteristics) throws Throwable {
         String host = (String) args[0];
-        byte[] literal = Router.dottedLiteral(host);
-        if (literal != null) {
-            return new InetAddress[] {InetAddress.getByAddress(host, literal)};
-        }
-        boolean localhost = Router.isLocalhost(host);
-        if (localhost || router.isOwnHostName(host)) {
-            InetAddress[] answer = localhost ? LocalNames.loopback(host, characteristics)
-                    : LocalNames.ownHost(host, characteristics);
-            if (!localhost) {
-                router.rememberOwnName(answer);
-            }
-            if (router.isBypassedName(host)) {
-                router.allowResolved(answer); // bypass=localhost+... (without 127.0.0.0/8) keeps localhost direct
-            }
-            return answer;
+        InetAddress[] local = localAnswer(router, host, characteristics);
+        if (local != null) {
+            return local;
         }
         if (router.isBypassedName(host)) {
             Object answer = call(method, args);
@@ -139,7 +127,7 @@ public final class ResolverGuard implements InvocationHandler {
         if (Bypass.isOnion(host) || router.config().dns() == AgentConfig.Dns.MAPPED) {
             return new InetAddress[] {router.names().placeholder(host, v6Only)};
         }
-        InetAddress answer = resolveThroughTor(host);
+        InetAddress answer = resolveThroughTor(router, host);
         boolean isV6 = answer instanceof Inet6Address;
         if (isV6 ? (characteristics & IPV6) == 0 : v6Only) {
             throw new UnknownHostException("Tor answered an " + (isV6 ? "IPv6" : "IPv4") + " address for "
@@ -148,9 +136,38 @@ public final class ResolverGuard implements InvocationHandler {
         return new InetAddress[] {answer};
     }
 
-    private InetAddress resolveThroughTor(String host) throws UnknownHostException {
-        Socks5CommandResponse reply = router.socksPort().ask(
-                Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host);
+    /**
+     * The agent's own answer for a dotted IP literal ({@code 127.0.0.1.}), {@code localhost} and the machine's own
+     * name, which glibc would send to the DNS server where the hosts file lacks the exact name; null for any other
+     * name.
+     */
+    static InetAddress[] localAnswer(Router router, String host, int characteristics) throws UnknownHostException {
+        byte[] literal = Router.dottedLiteral(host);
+        if (literal != null) {
+            return new InetAddress[] {InetAddress.getByAddress(host, literal)};
+        }
+        boolean localhost = Router.isLocalhost(host);
+        if (!localhost && !router.isOwnHostName(host)) {
+            return null;
+        }
+        InetAddress[] answer = localhost ? LocalNames.loopback(host, characteristics)
+                : LocalNames.ownHost(host, characteristics);
+        if (!localhost) {
+            router.rememberOwnName(answer);
+        }
+        if (router.isBypassedName(host)) {
+            router.allowResolved(answer); // bypass=localhost+... (without 127.0.0.0/8) keeps localhost direct
+        }
+        return answer;
+    }
+
+    static InetAddress resolveThroughTor(Router router, String host) throws UnknownHostException {
+        return answerOf(router, host, router.socksPort().ask(
+                Socks5CommandRequest.ofDomain(Socks5CommandType.RESOLVE, host, 0), host));
+    }
+
+    /** The address in Tor's successful RESOLVE reply for {@code host}, remembered as Tor's answer for it. */
+    static InetAddress answerOf(Router router, String host, Socks5CommandResponse reply) throws UnknownHostException {
         byte[] bytes = Bypass.literal(reply.bndAddr());
         if (reply.bndAddrType().equals(Socks5AddressType.DOMAIN) || bytes == null) {
             throw new UnknownHostException("Tor SocksPort " + router.socksPort().text()
@@ -161,7 +178,7 @@ public final class ResolverGuard implements InvocationHandler {
         return answer;
     }
 
-    private Object reverse(byte[] bytes) throws UnknownHostException {
+    static String reverse(Router router, byte[] bytes) throws UnknownHostException {
         String mapped = router.names().nameOf(bytes);
         if (mapped != null) {
             return mapped;

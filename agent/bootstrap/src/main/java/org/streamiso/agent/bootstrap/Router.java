@@ -26,6 +26,7 @@ public final class Router {
     private final Set<InetAddress> ownNameAnswers = ConcurrentHashMap.newKeySet();
     private volatile Set<InetAddress> interfaceAddresses;
     private volatile String ownHostName;
+    private final DnsServer dnsServer;
 
     public Router(AgentConfig config, Isolation isolation) {
         this(config, isolation, new NameTable(NameTable.DEFAULT_CAPACITY));
@@ -35,6 +36,24 @@ public final class Router {
         this.config = config;
         this.socksPort = new SocksPort(config, isolation);
         this.names = names;
+        this.dnsServer = config.dnsServer() ? new DnsServer(this) : null;
+    }
+
+    /** The in-JVM DNS server, or null under {@code dns-server=off}. */
+    DnsServer dnsServer() {
+        return dnsServer;
+    }
+
+    /**
+     * The in-JVM DNS server's TCP responder for a connection to port 53 outside the bypass, or null for any other
+     * destination (and under {@code dns-server=off}).
+     */
+    InetSocketAddress dnsTcpRedirect(SocketAddress remote) throws IOException {
+        if (dnsServer == null || !(remote instanceof InetSocketAddress)) {
+            return null;
+        }
+        InetSocketAddress isa = (InetSocketAddress) remote;
+        return dnsServer.answers(isa) ? dnsServer.tcpAddress(isa) : null;
     }
 
     public AgentConfig config() {
@@ -89,7 +108,7 @@ public final class Router {
             return routed(isa);
         }
         InetAddress address = isa.getAddress();
-        if (isSocksPort(address, isa.getPort())) {
+        if (isAgentEndpoint(address, isa.getPort())) {
             return null;
         }
         byte[] bytes = address.getAddress();
@@ -219,7 +238,7 @@ public final class Router {
 
     /** Whether a direct connection to this address and port is allowed: the SocksPort, or the bypass. */
     public boolean allowsDirect(InetAddress address, int port) {
-        return isSocksPort(address, port) || isBypassed(address);
+        return isAgentEndpoint(address, port) || isBypassed(address);
     }
 
     /** Whether a datagram may go to this address under the {@code udp} and {@code bypass} arguments. */
@@ -234,8 +253,10 @@ public final class Router {
         }
     }
 
-    private boolean isSocksPort(InetAddress address, int port) {
-        return port == config.socksPort().getPort() && address.equals(config.socksPort().getAddress());
+    /** The SocksPort, or a responder of the in-JVM DNS server: the agent's own endpoints, always reached directly. */
+    private boolean isAgentEndpoint(InetAddress address, int port) {
+        return port == config.socksPort().getPort() && address.equals(config.socksPort().getAddress())
+                || dnsServer != null && dnsServer.isResponder(address, port);
     }
 
     /**

@@ -33,6 +33,9 @@ public final class SocksPort {
         /** The handshake succeeded: restores what {@link #transport} changed and reports the destination as peer. */
         void succeeded() throws IOException;
 
+        /** The local port of the connection, once connected. */
+        int localPort() throws IOException;
+
         /** Closes the connection quietly: it failed, and the caller throws the reason. */
         void close();
     }
@@ -88,6 +91,16 @@ public final class SocksPort {
      * UnknownHostException.
      */
     Socks5CommandResponse ask(Socks5CommandRequest request, String what) throws UnknownHostException {
+        Socks5CommandResponse reply = reply(request, what);
+        if (!reply.status().isSuccess()) {
+            throw unknownHost(what, "Tor SocksPort " + text + " answered " + reply.status()
+                    + ". Check the name, and that tor can build circuits.", null);
+        }
+        return reply;
+    }
+
+    /** As {@link #ask}, but a failure Tor answered is returned, not thrown: only reaching Tor fails. */
+    Socks5CommandResponse reply(Socks5CommandRequest request, String what) throws UnknownHostException {
         Socks5CommandResponse reply;
         try (SocketChannel channel = SocketChannel.open()) {
             channel.configureBlocking(false);
@@ -95,10 +108,6 @@ public final class SocksPort {
                     System.nanoTime() + config.timeoutNanos());
         } catch (IOException e) {
             throw unknownHost(what, e.getMessage(), e);
-        }
-        if (!reply.status().isSuccess()) {
-            throw unknownHost(what, "Tor SocksPort " + text + " answered " + reply.status()
-                    + ". Check the name, and that tor can build circuits.", null);
         }
         return reply;
     }

@@ -26,7 +26,8 @@ class RouterTest {
 
     private static Router router(String bypass, AgentConfig.Udp udp, NameTable names) {
         AgentConfig config = new AgentConfig(SOCKS, Bypass.parse(bypass), AgentConfig.Dns.REMOTE, udp, Log.Level.WARN,
-                true, "test", java.util.Set.of(), null, AgentConfig.DEFAULT_TIMEOUT_SECONDS);
+                true, "test", java.util.Set.of(), null, AgentConfig.DEFAULT_TIMEOUT_SECONDS, true,
+                ChildProcesses.Exec.INHERIT, "");
         return new Router(config, new Isolation("test", java.util.Set.of(), null, h -> null), names);
     }
 

@@ -29,10 +29,11 @@ class AgentArgumentsForkedTest {
         "host=tor.example|host: \"tor.example\" (expected: an IP address literal or localhost",
         "log=verbose|log: \"verbose\" (expected: warn, info or debug)",
         "bypass=10.0.0.0/33|bypass: \"10.0.0.0/33\" (expected: none, or CIDR blocks",
-        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, dns, udp, isolate, app, link-jvms, timeout, log",
+        "frobnicate=1|frobnicate: \"1\" is not an argument of streamiso (expected one of: port, host, bypass, dns, dns-server, udp, isolate, app, link-jvms, timeout, log",
         "isolate=thread+site|isolate: \"thread+site\" (expected: app, thread, dest-host, dest-port, first-party or connection, joined with '+'",
         "app=my app|app: \"my app\" (expected: 1-64 characters of A-Z a-z 0-9 . _ -)",
         "link-jvms=/nonexistent/secret|link-jvms: \"/nonexistent/secret\" (expected: a readable file of at least 16 secret bytes",
+        "dns-server=maybe|dns-server: \"maybe\" (expected: on or off)",
         "dns=local|dns: \"local\" (expected: remote, Tor resolves each name; or mapped",
         "udp=all|udp: \"all\" (expected: bypass, only to bypassed destinations; loopback",
         "bypass=127.0.0.0/8+*.onion|bypass: \"127.0.0.0/8+*.onion\" (expected: none, or CIDR blocks",
@@ -70,7 +71,7 @@ class AgentArgumentsForkedTest {
     @Test
     void logInfoNamesEverySettingInForceDefaultsIncluded(@TempDir Path dir) throws Exception {
         String defaults = "in force: port=9050, host=127.0.0.1, bypass=127.0.0.0/8+::1+localhost, dns=remote, "
-                + "udp=bypass, timeout=120, isolate=app, app=" + Hello.class.getName().replace('$', '-')
+                + "dns-server=on, udp=bypass, timeout=120, isolate=app, app=" + Hello.class.getName().replace('$', '-')
                 + ", log=info, safe-logging=1";
         ForkedJvm.Result r = ForkedJvm.run("log=info", List.of(), Hello.class);
         assertEquals(0, r.exitCode(), r.toString());

@@ -22,7 +22,9 @@ final class ForkedJvm {
      */
     static final String CLASS_PATH = CLASSES + java.io.File.pathSeparator
             + System.getProperty("streamiso.api.jar", "../target/streamiso-api.jar") + java.io.File.pathSeparator
-            + System.getProperty("streamiso.netty.classpath", "");
+            + System.getProperty("streamiso.netty.classpath", "") + java.io.File.pathSeparator
+            + System.getProperty("streamiso.dnsjava.classpath", "") + java.io.File.pathSeparator
+            + System.getProperty("streamiso.reactor.classpath", "");
 
     /** What the forked JVM printed and how it ended. */
     record Result(int exitCode, String stdout, String stderr) {

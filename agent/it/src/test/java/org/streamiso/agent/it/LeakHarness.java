@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * FTP server's control port and on every other port, as well as {@link RecordingSocks5Server#FTP_ADDRESS}, to its
  * own data port; {@code tls-*} names to the TLS server; everything else to the web server. Writes
  * {@code socksPort webPort canaryPort deadPort ftpPort tlsPort} to the file given (the TLS server's key store is
- * the second argument), then serves until it is killed.
+ * the second argument), then serves until it is killed, writing the canary's count to {@code FILE.canary} and every
+ * SOCKS request with its password to {@code FILE.auth}.
  */
 public final class LeakHarness {
     private LeakHarness() {
@@ -36,10 +37,21 @@ public final class LeakHarness {
         Files.move(tmp, ports);
         Path canaryCount = Path.of(args[0] + ".canary");
         Path canaryTmp = Path.of(args[0] + ".canary.tmp");
+        Path auth = Path.of(args[0] + ".auth");
+        Path authTmp = Path.of(args[0] + ".auth.tmp");
         while (true) {
             // Written aside and moved into place, so that a reader never sees the file empty mid-write.
             Files.writeString(canaryTmp, Integer.toString(canary.accepted()));
             Files.move(canaryTmp, canaryCount, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            // Each request and the password it came with, for tests that compare isolation credentials.
+            StringBuilder recorded = new StringBuilder();
+            for (RecordingSocks5Server.Recorded r : socks.recorded()) {
+                recorded.append(r.request().type()).append(' ').append(r.request().dstAddr()).append(' ')
+                        .append(r.auth() == null ? "-" : r.auth().password()).append('\n');
+            }
+            Files.writeString(authTmp, recorded);
+            Files.move(authTmp, auth, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Thread.sleep(100);
         }

@@ -85,6 +85,8 @@ class LeakTraceTest {
      * Every name API, every datagram API, the reachability probe, a multicast join and Netty, under
      * {@code dns=remote} and {@code dns=mapped}, with the proxy up and down (and JDK 17's legacy datagram
      * implementation): no connect but to the SocksPort, no datagram, no group join, no resolver file opened.
+     * JNDI's DNS client runs with {@code dns-server=off}, so that its query is refused ({@link DnsServerLeakTest}
+     * has it answered).
      * The bypass is the default (loopback), so an answer of Tor's (127.0.0.7) that were connected directly
      * would show as a connect to loopback.
      */
@@ -101,7 +103,7 @@ class LeakTraceTest {
                 "trace down-remote $dead dns=remote " + clients + " all " + name + " 80 " + target,
                 "trace down-mapped $dead dns=mapped " + clients + " all " + name + " 80 " + target,
                 "trace join $socks dns=remote " + clients + " multicast-join - 5353 " + target,
-                "trace jndi $socks dns=remote " + clients + " jndi-dns " + name + " 53 " + target,
+                "trace jndi $socks dns=remote,dns-server=off " + clients + " jndi-dns " + name + " 53 " + target,
                 "trace netty-best $socks dns=remote " + netty + " netty-best " + name + " 80",
                 "trace netty-epoll $socks dns=remote " + netty + " netty-epoll " + name + " 80"));
         if (ForkedJvm.feature() == 17) {

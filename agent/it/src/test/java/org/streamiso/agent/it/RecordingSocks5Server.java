@@ -43,6 +43,12 @@ final class RecordingSocks5Server implements AutoCloseable {
      */
     static final String FTP_ADDRESS = "198.51.100.21";
     private static final String PTR_PREFIX = "ptr-";
+    /**
+     * The answer for {@code outside*} names: a public-looking address (TEST-NET-2), for programs under torsocks,
+     * which refuses to connect to loopback. Only ever connected through this server, inside a loopback-only
+     * namespace.
+     */
+    static final String OUTSIDE_ADDRESS = "198.51.100.80";
 
     /** The name this server gives an IPv4 address in a RESOLVE_PTR answer. */
     static String ptrName(String address) {
@@ -155,7 +161,7 @@ final class RecordingSocks5Server implements AutoCloseable {
         if (name.startsWith("unknown")) {
             return Socks5CommandResponse.of(Socks5CommandStatus.HOST_UNREACHABLE);
         }
-        String answer = name.startsWith("ftp") ? FTP_ADDRESS : name.startsWith(PTR_PREFIX) && name.endsWith(AgentRoutingTest.SUFFIX)
+        String answer = name.startsWith("ftp") ? FTP_ADDRESS : name.startsWith("outside") ? OUTSIDE_ADDRESS : name.startsWith(PTR_PREFIX) && name.endsWith(AgentRoutingTest.SUFFIX)
                 ? name.substring(PTR_PREFIX.length(), name.length() - AgentRoutingTest.SUFFIX.length()).replace('-', '.')
                 : RESOLVED;
         return new Socks5CommandResponse(Socks5CommandStatus.SUCCESS, Socks5AddressType.IPV4, answer, 0);

@@ -78,8 +78,17 @@ final class SyscallTrace {
      * too (glibc asks nscd for the user's passwd entry at start-up; a name lookup would ask it again).
      */
     static List<String> violations(String trace, String allowedHost, int allowedPort, long baselineUnixConnects) {
-        Endpoint allowed = new Endpoint(allowedHost, allowedPort);
-        return violations(trace, new Allowed(List.of(allowed), List.of(allowed), List.of()), baselineUnixConnects);
+        return violations(trace, allowedHost, java.util.Set.of(allowedPort), baselineUnixConnects);
+    }
+
+    /**
+     * As above, with several allowed ports on {@code allowedHost} (the SocksPort and the agent's DNS responders), for
+     * connects and datagrams alike.
+     */
+    static List<String> violations(String trace, String allowedHost, java.util.Set<Integer> allowedPorts,
+            long baselineUnixConnects) {
+        List<Endpoint> endpoints = allowedPorts.stream().sorted().map(p -> new Endpoint(allowedHost, p)).toList();
+        return violations(trace, new Allowed(endpoints, endpoints, List.of()), baselineUnixConnects);
     }
 
     /**

@@ -68,6 +68,14 @@ public final class HookInjector {
         @Override
         public void visitCode() {
             super.visitCode();
+            if (point.kind() == HookPoint.Kind.FILTER_RETURN || point.kind() == HookPoint.Kind.CALL_AT_EXIT) {
+                return; // at each return, below
+            }
+            callHook();
+        }
+
+        /** Loads the hook's slots and calls it. */
+        private void callHook() {
             Type[] parameters = Type.getArgumentTypes(point.descriptor());
             boolean isStatic = (access & Opcodes.ACC_STATIC) != 0;
             for (int slot : point.slots()) {
@@ -77,6 +85,9 @@ public final class HookInjector {
             }
             super.visitMethodInsn(Opcodes.INVOKESTATIC, HookPoint.HOOKS, point.hookName(), point.hookDescriptor(),
                     false);
+            if (point.kind() == HookPoint.Kind.CALL_AT_EXIT) {
+                return;
+            }
             Object[] locals = entryLocals(parameters, isStatic);
             Label proceed = new Label();
             switch (point.kind()) {
@@ -93,6 +104,18 @@ public final class HookInjector {
                     }
                     super.visitLabel(proceed);
                     pendingLocals = locals;
+                    break;
+                case RETURN_IF_NOT_NEGATIVE:
+                    super.visitInsn(Opcodes.DUP);
+                    super.visitJumpInsn(Opcodes.IFLT, proceed);
+                    super.visitInsn(Opcodes.IRETURN);
+                    super.visitLabel(proceed);
+                    super.visitFrame(Opcodes.F_NEW, locals.length, locals, 1, new Object[] {Opcodes.INTEGER});
+                    super.visitInsn(Opcodes.POP);
+                    break;
+                case REPLACE_ARG:
+                    int[] slots = point.slots();
+                    super.visitVarInsn(Opcodes.ASTORE, slots[slots.length - 1]);
                     break;
                 case RETURN_IF_NONNULL:
                     super.visitInsn(Opcodes.DUP);
@@ -153,7 +176,16 @@ public final class HookInjector {
             }
         }
 
-        @Override public void visitInsn(int opcode) { flushFrame(); super.visitInsn(opcode); }
+        @Override public void visitInsn(int opcode) {
+            flushFrame();
+            if (opcode == Opcodes.ARETURN && point.kind() == HookPoint.Kind.FILTER_RETURN) {
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HookPoint.HOOKS, point.hookName(), point.hookDescriptor(),
+                        false);
+            } else if (opcode == Opcodes.RETURN && point.kind() == HookPoint.Kind.CALL_AT_EXIT) {
+                callHook();
+            }
+            super.visitInsn(opcode);
+        }
         @Override public void visitIntInsn(int opcode, int operand) { flushFrame(); super.visitIntInsn(opcode, operand); }
         @Override public void visitVarInsn(int opcode, int var) { flushFrame(); super.visitVarInsn(opcode, var); }
         @Override public void visitTypeInsn(int opcode, String type) { flushFrame(); super.visitTypeInsn(opcode, type); }

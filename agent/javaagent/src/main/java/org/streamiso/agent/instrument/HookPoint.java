@@ -22,7 +22,21 @@ public final class HookPoint {
         /** The hook returns true when it made the connection itself; the method then returns (true, if boolean). */
         SKIP_IF_TRUE,
         /** The hook returns null to let the method run, or the method's result. */
-        RETURN_IF_NONNULL
+        RETURN_IF_NONNULL,
+        /** For a boolean method: the hook returns -1 to let the method run, or 0 or 1, which the method returns. */
+        RETURN_IF_NOT_NEGATIVE,
+        /**
+         * The hook returns the new value of the last slot it is given, which the injected code stores there before
+         * the method runs (where a datagram goes, say).
+         */
+        REPLACE_ARG,
+        /**
+         * Not at the entry: at each return of the method, the hook gets the value returned and returns what the
+         * method returns instead (the peer a channel reports, say). The hook takes that value alone; no slots.
+         */
+        FILTER_RETURN,
+        /** Not at the entry: the hook is called with its slots before each normal return of a void method. */
+        CALL_AT_EXIT
     }
 
     private final String className;
@@ -60,8 +74,10 @@ public final class HookPoint {
 
     private static int expectedHookReturn(Kind kind, String descriptor) {
         switch (kind) {
-            case CALL: return Type.VOID;
+            case CALL: case CALL_AT_EXIT: return Type.VOID;
             case SKIP_IF_TRUE: return Type.BOOLEAN;
+            case REPLACE_ARG: return Type.OBJECT;
+            case RETURN_IF_NOT_NEGATIVE: return Type.INT;
             default: return Type.getReturnType(descriptor).getSort();
         }
     }

@@ -17,8 +17,8 @@ public final class SocketChannelInstrumentation {
         return List.of(
                 // JDK 17 and 25; the unresolved-address check is inside the body, after this hook.
                 new HookPoint("sun/nio/ch/SocketChannelImpl", "connect", "(Ljava/net/SocketAddress;)Z",
-                        "socketChannelConnect", "(Ljava/nio/channels/SocketChannel;Ljava/net/SocketAddress;)Z",
-                        new int[] {0, 1}, Kind.SKIP_IF_TRUE),
+                        "socketChannelConnect", "(Ljava/nio/channels/SocketChannel;Ljava/net/SocketAddress;)I",
+                        new int[] {0, 1}, Kind.RETURN_IF_NOT_NEGATIVE),
                 // JDK 17 and 25: reaches SocketChannelImpl#blockingConnect, not #connect; on 25 it rejects
                 // unresolved addresses itself, so names must be routed here.
                 new HookPoint("sun/nio/ch/SocketAdaptor", "connect", "(Ljava/net/SocketAddress;I)V",
