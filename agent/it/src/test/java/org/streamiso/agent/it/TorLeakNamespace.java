@@ -283,7 +283,7 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         }
         List<String> bad = run.violations();
         assertTrue(bad.isEmpty(), client.name() + ": system calls that reached past the SocksPort "
-                + Endpoint.loopback(socksPort) + " (allowed besides it: " + client.allowed() + "):\n"
+                + Endpoint.loopback(socksPort) + " (allowed besides it: " + client.allowedAfter(run.stderr()) + "):\n"
                 + String.join("\n", bad) + "\n" + run);
         assertTrue(SyscallTrace.connectsTo(run.trace(), "127.0.0.1", socksPort) >= 1, client.name()
                 + ": the trace shows no connect to the SocksPort, so it did not see the client's traffic:\n" + run);
@@ -338,9 +338,10 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         Files.writeString(dir.resolve(client.name() + ".out"), r.stdout());
         Files.writeString(dir.resolve(client.name() + ".err"), r.stderr());
         String traced = Files.exists(trace) ? Files.readString(trace) : "";
-        List<Endpoint> connects = new ArrayList<>(client.allowed().connects());
+        Allowed own = client.allowedAfter(r.stderr());
+        List<Endpoint> connects = new ArrayList<>(own.connects());
         connects.add(0, Endpoint.loopback(socksPort));
-        Allowed allowed = new Allowed(connects, client.allowed().datagrams(), client.allowed().files());
+        Allowed allowed = new Allowed(connects, own.datagrams(), own.files());
         TracedRun run = new TracedRun(client.name(), r.exitCode(), r.stdout(), r.stderr(), traced,
                 SyscallTrace.violations(traced, allowed, baselineUnixConnects), streamsBefore, took);
         Files.writeString(dir.resolve("runs.txt"), run.name() + " exit=" + run.exitCode() + " ms=" + took.toMillis()
