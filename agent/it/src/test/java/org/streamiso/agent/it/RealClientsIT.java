@@ -16,7 +16,19 @@ import org.streamiso.testnet.TorNetworks;
  * Real client libraries under the agent, each against a real server on loopback that it reaches through the
  * private Tor network by a name that exists only inside Tor, in {@link TorLeakNamespace}'s loopback-only namespace
  * under strace: every connect goes to the SocksPort, no datagram leaves, no resolver file is read, and Tor's
- * ControlPort saw the stream. One line of {@link #CLIENTS} adds a client.
+ * ControlPort saw the stream.
+ *
+ * <p>Adding a client: a main class in {@code clients/} that prints {@code OK ...} through {@code ClientApp}, its
+ * library as a test dependency in this module's pom, and one entry in {@link #CLIENTS}. A client with a DNS client
+ * of its own, answered by the agent's in-JVM DNS server, also names what its trace may show, for example
+ *
+ * <pre>{@code
+ * TracedClient.of("dnsjava-udp", DnsjavaApp.class, "udp", "10.53.0.1", TorNetworks.WEB_NAME)
+ *         .agentArguments("log=debug").expect("A=127.0.0.1")
+ *         .allowLoggedLoopbackPorts("UDP port (\\d+), TCP port (\\d+)")           // the agent's responders
+ *         .allowLoggedLoopbackPorts("answered a query from 127\\.0\\.0\\.1:(\\d+)") // the sockets its answers go to
+ *         .allowFile("/etc/resolv.conf")                                          // read for the search list
+ * }</pre>
  */
 class RealClientsIT {
     @RegisterExtension
