@@ -192,7 +192,10 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         List<List<String>> commands = server.commands(serverDir, ForkedJvm.java(), CLASS_PATH);
         Path log = dir.resolve(server.name() + ".log");
         for (List<String> setup : commands.subList(0, commands.size() - 1)) {
-            ForkedJvm.Result r = inNamespace(asUser(server, setup), (int) SERVER_START.toSeconds());
+            requireOwnNamespace();
+            List<String> command = new ArrayList<>(nsenter(serverDir));
+            command.addAll(asUser(server, setup));
+            ForkedJvm.Result r = ForkedJvm.exec(command, (int) SERVER_START.toSeconds());
             Files.writeString(log, r.stdout() + r.stderr(), StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             if (r.exitCode() != 0) {
@@ -203,7 +206,7 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
             }
         }
         requireOwnNamespace();
-        List<String> command = new ArrayList<>(nsenter());
+        List<String> command = new ArrayList<>(nsenter(serverDir));
         command.addAll(asUser(server, commands.get(commands.size() - 1)));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -407,6 +410,11 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
 
     private List<String> nsenter() {
         return List.of("nsenter", "--net=/proc/" + harness.pid() + "/ns/net", "--");
+    }
+
+    /** Into the namespace, in {@code workingDir}: a server's own folder, which its user may enter. */
+    private List<String> nsenter(Path workingDir) {
+        return List.of("nsenter", "--net=/proc/" + harness.pid() + "/ns/net", "--wd=" + workingDir, "--");
     }
 
     /** Refuses to run anything unless the harness still holds the namespace, and it is not the test JVM's own. */
