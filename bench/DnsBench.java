@@ -27,9 +27,10 @@ import javax.management.ObjectName;
  * <li>{@code mapped}: a distinct name per lookup, checked to be a placeholder from 240.0.0.0/4 (run with the
  * agent and {@code dns=mapped});
  * <li>{@code dns-server}: no {@code InetAddress} lookup: an A query for a distinct name {@code h<i>.NAME} per
- * lookup, sent on one DatagramChannel to {@value #NAMESERVER}:53 and answered by the agent's in-JVM DNS server
- * through the same RESOLVE as {@code remote} (run with the agent and {@code dns=remote}, inside a network namespace
- * that has only loopback: the nameserver does not exist there);
+ * lookup, sent on one blocking DatagramChannel to {@value #NAMESERVER}:53 and answered by the agent's in-JVM DNS
+ * server through the same RESOLVE as {@code remote} (run with the agent and {@code dns=remote}, inside a network
+ * namespace that has only loopback: the nameserver does not exist there); {@code dns-server-nb} the same on a
+ * non-blocking channel with a Selector;
  * <li>{@code raw}: no lookup at all, the agent's RESOLVE exchange written by hand to SOCKSPORT (greeting and
  * request in one write, read the two replies, close): the floor of one TCP connection and one round trip.
  * </ul>
@@ -44,10 +45,16 @@ public class DnsBench {
     private static final int MEMORY_WARMUP = 2000;
     static final String NAMESERVER = "10.53.0.1";
     private static java.nio.channels.DatagramChannel dnsChannel;
+    private static java.nio.channels.Selector dnsSelector;
+    private static final InetSocketAddress DNS_SERVER = new InetSocketAddress(literal(NAMESERVER), 53);
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("memory")) {
             memory(Integer.parseInt(args[1]));
+            return;
+        }
+        if (args[0].equals("compare")) {
+            compare(args[1], Integer.parseInt(args[2]));
             return;
         }
         String kind = args[0];
@@ -70,6 +77,38 @@ public class DnsBench {
         }
         Arrays.sort(t);
         System.out.printf("%.1f %.1f%n", t[n / 2] / 1000.0, t[n * 9 / 10] / 1000.0);
+    }
+
+    /**
+     * {@code compare NAME N} (agent with {@code dns=remote}, inside a loopback-only namespace): {@code remote} and
+     * {@code dns-server} interleaved in one JVM, lookup by lookup, after 5 N warm-up pairs; prints the medians of
+     * both and of the differences of each pair: the in-JVM DNS server's own cost, with the JIT, the machine's load
+     * and the peer's latency the same for both.
+     */
+    static void compare(String name, int n) throws IOException {
+        requireNoCache();
+        int next = 0;
+        for (int i = 0; i < 5 * n; i++) {
+            once("remote", name, next++, 0);
+            once("dns-server", name, next++, 0);
+        }
+        long[] remote = new long[n];
+        long[] server = new long[n];
+        long[] diff = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            once("remote", name, next++, 0);
+            long t1 = System.nanoTime();
+            once("dns-server", name, next++, 0);
+            long t2 = System.nanoTime();
+            remote[i] = t1 - t0;
+            server[i] = t2 - t1;
+            diff[i] = server[i] - remote[i];
+        }
+        Arrays.sort(remote);
+        Arrays.sort(server);
+        Arrays.sort(diff);
+        System.out.printf("%.1f %.1f %.1f%n", remote[n / 2] / 1000.0, server[n / 2] / 1000.0, diff[n / 2] / 1000.0);
     }
 
     /** Fails unless the JDK's address cache is off: a cached answer would measure a map lookup. */
@@ -109,7 +148,8 @@ public class DnsBench {
                 rawResolve("h" + i + "." + name, port);
                 break;
             case "dns-server":
-                dnsQuery("h" + i + "." + name, i & 0xffff);
+            case "dns-server-nb":
+                dnsQuery("h" + i + "." + name, i & 0xffff, kind.equals("dns-server"));
                 break;
             default:
                 throw new IllegalArgumentException("KIND: \"" + kind + "\" (expected: local, remote, mapped, "
@@ -117,11 +157,19 @@ public class DnsBench {
         }
     }
 
-    /** One A query to the in-JVM DNS server and its answer, checked to be SocksResolve's. */
-    static void dnsQuery(String host, int id) throws IOException {
+    /**
+     * One A query to the in-JVM DNS server and its answer, checked to be SocksResolve's: {@code blocking}, with
+     * send and receive on a blocking channel (as JNDI, dnsjava and DatagramSocket users do: answered in the sending
+     * thread), else with a non-blocking channel and a Selector (as Netty does: answered by the server's threads).
+     */
+    static void dnsQuery(String host, int id, boolean blocking) throws IOException {
         if (dnsChannel == null) {
             dnsChannel = java.nio.channels.DatagramChannel.open();
-            dnsChannel.connect(new InetSocketAddress(InetAddress.getByName(NAMESERVER), 53));
+            if (!blocking) {
+                dnsChannel.configureBlocking(false);
+                dnsSelector = java.nio.channels.Selector.open();
+                dnsChannel.register(dnsSelector, java.nio.channels.SelectionKey.OP_READ);
+            }
         }
         java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
         q.write(id >> 8);
@@ -132,9 +180,17 @@ public class DnsBench {
             q.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
         }
         q.writeBytes(new byte[] {0, 0, 1, 0, 1});
-        dnsChannel.write(java.nio.ByteBuffer.wrap(q.toByteArray()));
+        dnsChannel.send(java.nio.ByteBuffer.wrap(q.toByteArray()), DNS_SERVER);
         java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(512);
-        dnsChannel.read(in);
+        if (!blocking) {
+            while (dnsSelector.select(10_000) == 0) {
+                throw new IOException("no answer within 10 s");
+            }
+            dnsSelector.selectedKeys().clear();
+        }
+        if (dnsChannel.receive(in) == null) {
+            throw new IOException("selected, but no datagram");
+        }
         byte[] r = Arrays.copyOf(in.array(), in.position());
         String answer = r.length < 4 ? "?" : (r[r.length - 4] & 0xff) + "." + (r[r.length - 3] & 0xff) + "."
                 + (r[r.length - 2] & 0xff) + "." + (r[r.length - 1] & 0xff);
@@ -142,6 +198,19 @@ public class DnsBench {
                 || !answer.equals(REMOTE_ANSWER)) {
             throw new IOException("not SocksResolve's answer from the in-JVM DNS server (is the agent there with "
                     + "dns=remote?): " + r.length + " bytes ending in " + answer);
+        }
+    }
+
+    private static InetAddress literal(String dotted) {
+        String[] p = dotted.split("\\.");
+        byte[] b = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            b[i] = (byte) Integer.parseInt(p[i]);
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
         }
     }
 

@@ -11,8 +11,9 @@
 #   (c)  agent dns=mapped: a distinct name per lookup, a placeholder from the in-agent table, no round trip
 #   (d)  agent: the hosts-file name of (a) through the agent's resolver guard: localhost is answered by the agent
 #        itself (no glibc); another HOSTS_NAME is added to the bypass, so the guard hands it to glibc
-#   (e)  agent dns=remote, no InetAddress lookup: a DNS query over UDP to 10.53.0.1:53, answered by the in-JVM DNS
-#        server through the same RESOLVE as (b); (e)-(b) is the server's own cost. Only inside a network namespace
+#   (e)  agent dns=remote, no InetAddress lookup: a DNS query over UDP to 10.53.0.1:53 on a blocking channel, answered
+#        by the in-JVM DNS server through the same RESOLVE as (b), in the sending thread; (e)-(b) is the server's own
+#        cost. (f) the same on a non-blocking channel with a Selector, answered by the server's threads. Only inside a network namespace
 #        that has only loopback, which the script enters itself when run as root (unshare -n); else (e) is skipped
 # Every variant runs with -Dsun.net.inetaddr.ttl=0, so the JDK cache answers nothing (DnsBench checks it).
 #
@@ -50,7 +51,7 @@ run() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A med p90
 for i in $(seq "$ROUNDS"); do
-  for v in a b b0 c d $([ -n "${STREAMISO_BENCH_NETNS:-}" ] && echo e); do
+  for v in a b b0 c d $([ -n "${STREAMISO_BENCH_NETNS:-}" ] && echo e f); do
     case $v in
       a)  out=$(run bench/DnsBench.java local "$HOSTS_NAME" $N) ;;
       b)  out=$(run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java remote bench.example $N) ;;
@@ -58,6 +59,7 @@ for i in $(seq "$ROUNDS"); do
       c)  out=$(run -javaagent:$AGENT=port=$socks,dns=mapped bench/DnsBench.java mapped bench.example $N) ;;
       d)  out=$(run -javaagent:$AGENT=port=$socks,bypass=$BYPASS bench/DnsBench.java local "$HOSTS_NAME" $N) ;;
       e)  out=$(run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java dns-server bench.example $N) ;;
+      f)  out=$(run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java dns-server-nb bench.example $N) ;;
     esac
     med[$v]+="${out% *} "; p90[$v]+="${out#* } "
   done
@@ -77,8 +79,17 @@ row "(c)  agent dns=mapped, distinct names" c
 row "(d)  agent, $HOSTS_NAME as a local name through the guard" d
 if [ -n "${STREAMISO_BENCH_NETNS:-}" ]; then
   row "(e)  agent dns=remote, UDP query to the in-JVM DNS server" e
-  printf 'The in-JVM DNS server'\''s own part: (e)-(b) = %s us (median), %s us (p90)\n' \
-    "$(echo "$(m e) $(m b)" | awk '{printf "%.1f", $1-$2}')" "$(echo "$(p e) $(p b)" | awk '{printf "%.1f", $1-$2}')"
+  row "(f)  the same, non-blocking channel and Selector" f
+  printf 'The in-JVM DNS server'\''s own part: (e)-(b) = %s us (median), %s us (p90); (f)-(b) = %s us (median)\n' \
+    "$(echo "$(m e) $(m b)" | awk '{printf "%.1f", $1-$2}')" "$(echo "$(p e) $(p b)" | awk '{printf "%.1f", $1-$2}')" \
+    "$(echo "$(m f) $(m b)" | awk '{printf "%.1f", $1-$2}')"
+  # (b) and (e) interleaved lookup by lookup in one JVM, ROUNDS JVMs: the server's own cost with the same JIT and load.
+  for i in $(seq "$ROUNDS"); do
+    run -javaagent:$AGENT=port=$socks,dns=remote bench/DnsBench.java compare bench.example $N >> $work/compare
+  done
+  printf 'The same, (b) and (e) interleaved in one JVM (medians over %s JVMs): (b) %s us, (e) %s us, (e)-(b) per pair %s us\n' \
+    "$ROUNDS" "$(cut -d' ' -f1 $work/compare | median)" "$(cut -d' ' -f2 $work/compare | median)" \
+    "$(cut -d' ' -f3 $work/compare | median)"
 else
   echo "(e)  skipped: it needs a loopback-only network namespace (run as root, with unshare)"
 fi

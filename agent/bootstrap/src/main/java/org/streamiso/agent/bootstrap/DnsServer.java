@@ -43,8 +43,11 @@ import org.streamiso.socks.Socks5CommandType;
  * any server; the channel reports the nameserver as the sender and as its peer, since the responder's port stands for
  * exactly one nameserver. Nothing leaves the machine: both ends are sockets of this JVM.
  *
- * <p>Each query is answered with the isolation key of the thread and scope that sent it (captured when it was sent,
- * or when the channel was connected, for a connected channel's {@code write}); A and AAAA through Tor's RESOLVE (a
+ * <p>A query sent on a blocking channel or socket is answered in the sending thread, before its send returns (it
+ * would wait for the answer anyway); the responder's threads answer the rest: non-blocking channels (event loops are
+ * never held up for Tor), a connected channel's {@code write}, TCP. Each query is answered with the isolation key of
+ * the thread and scope that sent it (captured when it was sent, or when the channel was connected, for a connected
+ * channel's {@code write}); A and AAAA through Tor's RESOLVE (a
  * placeholder under {@code dns=mapped}), PTR as a reverse lookup; every other question gets an error reply, never an
  * exception inside the agent. Answers carry the JDK's cache TTL ({@code networkaddress.cache.ttl}).
  */
@@ -121,32 +124,58 @@ final class DnsServer {
     }
 
     /**
-     * The responder's UDP address for a datagram the application sends to {@code nameserver}, after noting the
-     * query's origin.
+     * Sends a datagram the application sends to {@code nameserver} to the nameserver's responder instead, or answers
+     * it at once: a query on a blocking channel is answered in the sending thread (it would wait for the answer
+     * anyway), and nothing is sent but the answer, without a hand-off to the responder's threads. Returns what
+     * {@code DatagramChannel.send} returns.
      *
      * @param channel the application's channel, bound here if it is not yet (the JDK would bind it in the send)
-     * @param query   the datagram, not consumed
+     * @param query   the datagram; consumed as the JDK's send consumes it
      */
-    InetSocketAddress sendTo(DatagramChannel channel, ByteBuffer query, InetSocketAddress nameserver)
-            throws IOException {
+    int send(DatagramChannel channel, ByteBuffer query, InetSocketAddress nameserver) throws IOException {
         int id = query.remaining() >= 2
                 ? ((query.get(query.position()) & 0xff) << 8) | (query.get(query.position() + 1) & 0xff) : -1;
-        return sendTo(localPort(channel), id, nameserver);
+        int port = localPort(channel);
+        Responder r = responder(nameserver);
+        if (id >= 0 && channel.isBlocking()) {
+            byte[] message = new byte[query.remaining()];
+            query.duplicate().get(message);
+            byte[] reply = answer(message, message.length, -1, Isolation.Origin.current());
+            logAnswer(port, reply);
+            if (reply != null) {
+                r.udp.send(ByteBuffer.wrap(reply), new InetSocketAddress(replyAddress(channel), port));
+            }
+            query.position(query.limit());
+            return message.length;
+        }
+        noteOrigin(port, id);
+        // Through the hook again, which lets a responder through: the JDK's own send, blocking or not.
+        return channel.send(query, r.udpAddress);
     }
 
     /**
-     * As {@link #sendTo(DatagramChannel, ByteBuffer, InetSocketAddress)}, for a socket bound to {@code localPort}
-     * (JDK 17's legacy datagram implementation) and a query of ID {@code id} (-1: too short to have one).
+     * The responder's UDP address for a query of ID {@code id} (-1: too short to have one) sent from a socket bound
+     * to {@code localPort} (JDK 17's legacy datagram implementation), after noting its origin.
      */
     InetSocketAddress sendTo(int localPort, int id, InetSocketAddress nameserver) throws IOException {
         Responder r = responder(nameserver);
+        noteOrigin(localPort, id);
+        return r.udpAddress;
+    }
+
+    private void noteOrigin(int localPort, int id) {
         if (id >= 0) {
             if (origins.size() >= MAX_PENDING) {
                 origins.clear(); // queries whose datagram was lost; their answers get the unknown origin's key
             }
             origins.put(((long) localPort << 16) | id, Isolation.Origin.current());
         }
-        return r.udpAddress;
+    }
+
+    /** Where an answer reaches a channel: its own address, or loopback where it is bound to the wildcard. */
+    private InetAddress replyAddress(DatagramChannel channel) throws IOException {
+        InetAddress a = ((InetSocketAddress) channel.getLocalAddress()).getAddress();
+        return a.isAnyLocalAddress() ? loopback : a;
     }
 
     /** The responder's UDP address for {@code DatagramChannel.connect(nameserver)}; the channel's writes carry its key. */
@@ -205,11 +234,15 @@ final class DnsServer {
 
     // ---- answering ---------------------------------------------------------------------------------
 
-    /** The reply to one message, or null where none is sent; never throws. */
+    /**
+     * The reply to one message, or null where none is sent; never throws.
+     *
+     * @param limit the most bytes the reply may have, or -1 for UDP's limit for this query (512, or its EDNS size)
+     */
     byte[] answer(byte[] message, int length, int limit, Isolation.Origin origin) {
-        DnsQuery q;
+        DnsQuery parsed;
         try {
-            q = DnsMessages.parseQuery(message, 0, length);
+            parsed = DnsMessages.parseQuery(message, 0, length);
         } catch (DnsMessages.NotAQuery e) {
             byte[] reply = e.reply();
             if (reply != null) {
@@ -218,15 +251,20 @@ final class DnsServer {
             return reply;
         }
         LeakReport.countDnsAnswer();
+        DnsQuery q = parsed;
+        if (limit < 0) {
+            limit = DnsMessages.udpLimit(q);
+        }
+        int max = limit;
         try {
-            return Isolation.actingFor(origin, () -> answer(q, limit));
+            return Isolation.actingFor(origin, () -> answer(q, max));
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError) {
                 throw (VirtualMachineError) e;
             }
             Log.warn("streamiso's in-JVM DNS server failed to answer a query (" + e + ") and answered SERVFAIL; this "
                     + "is a bug in streamiso, please report it.");
-            return DnsMessages.error(q, DnsMessages.SERVFAIL, limit);
+            return DnsMessages.error(q, DnsMessages.SERVFAIL, max);
         }
     }
 
@@ -325,6 +363,13 @@ final class DnsServer {
         return ttl < 0 ? Integer.MAX_VALUE : ttl;
     }
 
+    private static void logAnswer(int port, byte[] reply) {
+        if (Log.isEnabled(Log.Level.DEBUG)) {
+            Log.debug("in-JVM DNS server answered a query from 127.0.0.1:" + port + " with "
+                    + (reply == null ? "no reply" : reply.length + " bytes"));
+        }
+    }
+
     private Isolation.Origin originOf(int port, byte[] message, int length) {
         if (length >= 2) {
             int id = ((message[0] & 0xff) << 8) | (message[1] & 0xff);
@@ -414,11 +459,8 @@ final class DnsServer {
                 Isolation.Origin origin = originOf(client.getPort(), message, message.length);
                 try {
                     workers().execute(() -> {
-                        byte[] reply = answer(message, message.length, udpLimitOf(message), origin);
-                        if (Log.isEnabled(Log.Level.DEBUG)) {
-                            Log.debug("in-JVM DNS server answered a query from 127.0.0.1:" + client.getPort() + " with "
-                                    + (reply == null ? "no reply" : reply.length + " bytes"));
-                        }
+                        byte[] reply = answer(message, message.length, -1, origin);
+                        logAnswer(client.getPort(), reply);
                         if (reply != null) {
                             try {
                                 udp.send(ByteBuffer.wrap(reply), client);
@@ -430,14 +472,6 @@ final class DnsServer {
                 } catch (RejectedExecutionException e) {
                     return; // the JVM is exiting
                 }
-            }
-        }
-
-        private int udpLimitOf(byte[] message) {
-            try {
-                return DnsMessages.udpLimit(DnsMessages.parseQuery(message, 0, message.length));
-            } catch (DnsMessages.NotAQuery e) {
-                return DnsMessages.UDP_LIMIT;
             }
         }
 

@@ -224,23 +224,23 @@ public final class Hooks {
 
     /**
      * {@code sun.nio.ch.DatagramChannelImpl#send(ByteBuffer,SocketAddress)} (JDK 17, 25): DatagramChannel, and
-     * DatagramSocket and MulticastSocket, whose adaptor sends through it; hence JNDI's DNS client. Returns where the
-     * datagram goes: a DNS query to port 53 outside the bypass goes to the in-JVM DNS server's responder, anything
-     * else that the {@code udp} argument does not allow is refused.
+     * DatagramSocket and MulticastSocket, whose adaptor sends through it; hence JNDI's DNS client. A DNS query to
+     * port 53 outside the bypass goes to the in-JVM DNS server (the result of that send is returned); anything else
+     * that the {@code udp} argument does not allow is refused; -1 lets the JDK send.
      */
-    public static SocketAddress datagramChannelSend(DatagramChannel channel, ByteBuffer src, SocketAddress target)
+    public static int datagramChannelSend(DatagramChannel channel, ByteBuffer src, SocketAddress target)
             throws IOException {
         DnsServer dns = router().dnsServer();
         if (dns != null && target instanceof InetSocketAddress && !((InetSocketAddress) target).isUnresolved()) {
             if (dns.isOwn(channel)) {
-                return target; // an answer, on its way to the application's socket on loopback
+                return -1; // an answer, on its way to the application's socket on loopback
             }
             if (dns.answers((InetSocketAddress) target)) {
-                return dns.sendTo(channel, src, (InetSocketAddress) target);
+                return dns.send(channel, src, (InetSocketAddress) target);
             }
         }
         checkDatagram(target, "DatagramChannel.send");
-        return target;
+        return -1;
     }
 
     /**

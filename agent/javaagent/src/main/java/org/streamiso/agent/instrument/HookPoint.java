@@ -23,7 +23,10 @@ public final class HookPoint {
         SKIP_IF_TRUE,
         /** The hook returns null to let the method run, or the method's result. */
         RETURN_IF_NONNULL,
-        /** For a boolean method: the hook returns -1 to let the method run, or 0 or 1, which the method returns. */
+        /**
+         * For a boolean or int method: the hook returns -1 to let the method run, or what the method returns (0 or 1
+         * for a boolean).
+         */
         RETURN_IF_NOT_NEGATIVE,
         /**
          * The hook returns the new value of the last slot it is given, which the injected code stores there before

@@ -20,10 +20,10 @@ public final class DatagramInstrumentation {
     public static List<HookPoint> hookPoints() {
         return List.of(
                 // JDK 17 and 25: also the socket adaptor's blockingSend on both. A DNS query goes to the in-JVM
-                // DNS server's responder instead of its nameserver.
+                // DNS server (its responder, or answered at once) instead of its nameserver.
                 new HookPoint(CHANNEL, "send", "(Ljava/nio/ByteBuffer;Ljava/net/SocketAddress;)I",
                         "datagramChannelSend", "(Ljava/nio/channels/DatagramChannel;Ljava/nio/ByteBuffer;"
-                        + "Ljava/net/SocketAddress;)Ljava/net/SocketAddress;", new int[] {0, 1, 2}, Kind.REPLACE_ARG),
+                        + "Ljava/net/SocketAddress;)I", new int[] {0, 1, 2}, Kind.RETURN_IF_NOT_NEGATIVE),
                 // JDK 17 and 25: DatagramChannel.connect and the adaptor's connect.
                 new HookPoint(CHANNEL, "connect", "(Ljava/net/SocketAddress;Z)Ljava/nio/channels/DatagramChannel;",
                         "datagramChannelConnect", "(Ljava/nio/channels/DatagramChannel;Ljava/net/SocketAddress;)"
