@@ -30,6 +30,10 @@ public final class TorNetworks {
     public static final String API_NAME = "api.streamiso.test";
     /** A third name only Tor knows, mapped to 127.0.0.1, for canary listeners in leak tests. */
     public static final String CANARY_NAME = "canary.streamiso.test";
+    /** A name only Tor knows, mapped to 127.0.0.1, for the database servers of the real-client tests. */
+    public static final String DB_NAME = "db.streamiso.test";
+    /** A name only Tor knows, mapped to 127.0.0.1, for the gRPC server of the real-client tests. */
+    public static final String RPC_NAME = "rpc.streamiso.test";
     /**
      * A name that exists nowhere: not mapped, and the exits' nameserver answers NXDOMAIN, so a
      * CONNECT to it fails with Tor's resolve failure (SOCKS5 reply 0x04, host unreachable).
@@ -64,6 +68,8 @@ public final class TorNetworks {
         entries.put(WEB_NAME, "127.0.0.1");
         entries.put(API_NAME, "127.0.0.1");
         entries.put(CANARY_NAME, "127.0.0.1");
+        entries.put(DB_NAME, "127.0.0.1");
+        entries.put(RPC_NAME, "127.0.0.1");
         for (String name : FIRST_PARTY_NAMES) {
             entries.put(name, "127.0.0.1");
         }
@@ -85,14 +91,7 @@ public final class TorNetworks {
             throw new UncheckedIOException("The shared private Tor network failed to start earlier in this JVM; "
                     + "not trying again. First failure: " + sharedFailure.getMessage(), sharedFailure);
         }
-        if (PrivateTorNetwork.locateTor().isEmpty() || Executables.onPath("tor-gencert").isEmpty()) {
-            String message = "No 'tor' or 'tor-gencert' on PATH, so the real-Tor tests cannot run. "
-                    + "Install tor (Debian: apt-get install tor)";
-            if ("1".equals(System.getenv(REQUIRE_TOR_ENV))) {
-                throw new IllegalStateException(message + "; " + REQUIRE_TOR_ENV + "=1 makes this a failure.");
-            }
-            throw Skip.because(message + ", or set " + REQUIRE_TOR_ENV + "=1 to fail instead of skipping.");
-        }
+        requireTor();
         try {
             shared = PrivateTorNetwork.builder(newWorkDir()).mapAddresses(mapAddresses())
                     .infoLogs(Boolean.getBoolean(INFO_LOGS_PROPERTY)).start();
@@ -101,6 +100,25 @@ public final class TorNetworks {
             sharedFailure = e;
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Returns when {@code tor} and {@code tor-gencert} are on PATH, for a test that starts the network in another
+     * JVM (inside a network namespace) and must skip or fail as {@link #shared()} does before it starts anything.
+     *
+     * @throws TestAbortedException  when either is missing and {@value #REQUIRE_TOR_ENV} is not 1
+     * @throws IllegalStateException when either is missing and {@value #REQUIRE_TOR_ENV} is 1
+     */
+    public static void requireTor() {
+        if (PrivateTorNetwork.locateTor().isPresent() && Executables.onPath("tor-gencert").isPresent()) {
+            return;
+        }
+        String message = "No 'tor' or 'tor-gencert' on PATH, so the real-Tor tests cannot run. "
+                + "Install tor (Debian: apt-get install tor)";
+        if ("1".equals(System.getenv(REQUIRE_TOR_ENV))) {
+            throw new IllegalStateException(message + "; " + REQUIRE_TOR_ENV + "=1 makes this a failure.");
+        }
+        throw Skip.because(message + ", or set " + REQUIRE_TOR_ENV + "=1 to fail instead of skipping.");
     }
 
     /**

@@ -66,10 +66,18 @@ final class ForkedJvm {
     }
 
     static Result exec(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+        return exec(command, java.util.Map.of(), timeoutSeconds);
+    }
+
+    /** Runs the command with these environment variables added to this JVM's. */
+    static Result exec(List<String> command, java.util.Map<String, String> environment, int timeoutSeconds)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("streamiso-fork", ".out");
         Path err = Files.createTempFile("streamiso-fork", ".err");
         try {
-            Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process p = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
                 throw new IllegalStateException("forked JVM did not end within " + timeoutSeconds + " s: " + command

@@ -176,7 +176,7 @@ class LeakTraceTest {
     }
 
     /** The system calls traced: every way out to the network, the resolver's files, and multicast joins. */
-    static final String TRACED = "connect,sendto,sendmsg,openat,setsockopt";
+    static final String TRACED = "connect,sendto,sendmsg,sendmmsg,openat,setsockopt";
 
     /**
      * The start of a namespace script: loopback up, the harness (SOCKS server, web server, canary) started
@@ -260,9 +260,12 @@ class LeakTraceTest {
         return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "(no " + name + ")";
     }
 
-    static void requireTools() throws Exception {
+    /** Skips the test, or fails it under {@code STREAMISO_REQUIRE_LEAK_TEST=1}, without root or a tool it needs. */
+    static void requireTools(String... more) throws Exception {
         String missing = null;
-        for (String tool : new String[] {"unshare", "strace", "ip"}) {
+        List<String> tools = new java.util.ArrayList<>(List.of("unshare", "strace", "ip"));
+        tools.addAll(List.of(more));
+        for (String tool : tools) {
             ForkedJvm.Result r = ForkedJvm.exec(List.of("sh", "-c", "command -v " + tool), 10);
             if (r.exitCode() != 0) {
                 missing = tool;

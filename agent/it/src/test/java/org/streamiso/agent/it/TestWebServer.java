@@ -8,13 +8,20 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
-/** A web server on loopback that answers {@code hello from streamiso test: /PATH}. */
+/**
+ * A web server on loopback that answers {@code hello from streamiso test: /PATH}; {@code main(PORT)} runs one on
+ * that port until the JVM is ended.
+ */
 final class TestWebServer implements AutoCloseable {
     static final String GREETING = "hello from streamiso test";
     private final HttpServer server;
 
     TestWebServer() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        this(0);
+    }
+
+    TestWebServer(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
         server.createContext("/", exchange -> {
             byte[] body = (GREETING + ": " + exchange.getRequestURI().getPath() + "\n").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
@@ -28,6 +35,11 @@ final class TestWebServer implements AutoCloseable {
             return t;
         }));
         server.start();
+    }
+
+    public static void main(String[] args) throws Exception {
+        new TestWebServer(Integer.parseInt(args[0]));
+        Thread.currentThread().join(); // serves on daemon threads until the JVM is ended
     }
 
     int port() {
