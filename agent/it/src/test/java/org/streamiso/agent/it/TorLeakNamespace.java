@@ -334,6 +334,14 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         command.addAll(client.jvmOptions());
         command.addAll(List.of("-cp", CLASS_PATH, client.main().getName()));
         command.addAll(client.args());
+        if (client.resolvConf() != null) {
+            Path conf = dir.resolve(client.name() + ".resolv.conf");
+            Files.writeString(conf, client.resolvConf());
+            List<String> mounted = new ArrayList<>(List.of("unshare", "-m", "--", "sh", "-c",
+                    "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", conf.toString()));
+            mounted.addAll(command);
+            command = mounted;
+        }
         int streamsBefore = streamLines().size();
         long started = System.nanoTime();
         ForkedJvm.Result r = inNamespace(command, client.environment(), (int) CLIENT_RUN.toSeconds());

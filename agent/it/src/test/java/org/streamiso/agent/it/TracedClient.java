@@ -33,10 +33,13 @@ import org.streamiso.agent.it.SyscallTrace.Endpoint;
  *                       client ran (the in-JVM DNS server's responders, which the agent logs at {@code log=info})
  * @param withAgent      false runs the client without {@code -javaagent}: only to see by hand that the leak check
  *                       catches what the agent prevents; never in a committed test
+ * @param resolvConf     the {@code /etc/resolv.conf} the client sees (bind-mounted over the machine's in a mount
+ *                       namespace of its own), or null for the machine's: for a DNS client of its own, so that the
+ *                       nameserver it asks does not depend on the machine
  */
 record TracedClient(String name, Class<?> main, List<String> args, List<String> expected, List<String> servers,
         List<String> jvmOptions, String agentArguments, Allowed allowed, Map<String, String> environment,
-        List<Pattern> loggedPorts, boolean withAgent) {
+        List<Pattern> loggedPorts, boolean withAgent, String resolvConf) {
 
     TracedClient {
         if (!name.matches("[a-z0-9][a-z0-9-]*")) {
@@ -53,7 +56,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
     /** A client that must print {@code OK } and reaches no server yet, with only the SocksPort allowed. */
     static TracedClient of(String name, Class<?> main, String... args) {
         return new TracedClient(name, main, List.of(args), List.of("OK "), List.of(), List.of(), "",
-                new Allowed(List.of(), List.of(), List.of()), Map.of(), List.of(), true);
+                new Allowed(List.of(), List.of(), List.of()), Map.of(), List.of(), true, null);
     }
 
     /** Adds a text its standard output must contain. */
@@ -61,7 +64,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<String> all = new ArrayList<>(expected);
         all.add(text);
         return new TracedClient(name, main, args, all, servers, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, withAgent);
+                loggedPorts, withAgent, resolvConf);
     }
 
     /** The servers it reaches through Tor, by {@link NamespaceServer#name()}. */
@@ -69,7 +72,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<String> all = new ArrayList<>(servers);
         all.addAll(List.of(serverNames));
         return new TracedClient(name, main, args, expected, all, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, withAgent);
+                loggedPorts, withAgent, resolvConf);
     }
 
     /** Adds JVM options (before the main class). */
@@ -77,13 +80,13 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<String> all = new ArrayList<>(jvmOptions);
         all.addAll(List.of(options));
         return new TracedClient(name, main, args, expected, servers, all, agentArguments, allowed, environment,
-                loggedPorts, withAgent);
+                loggedPorts, withAgent, resolvConf);
     }
 
     /** Agent arguments after {@code port=SOCKSPORT}, e.g. {@code dns=mapped,isolate=thread}. */
     TracedClient agentArguments(String arguments) {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, arguments, allowed, environment,
-                loggedPorts, withAgent);
+                loggedPorts, withAgent, resolvConf);
     }
 
     /** A local TCP destination the trace may show a connect to, besides the SocksPort (a bypassed server). */
@@ -119,7 +122,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         Map<String, String> all = new java.util.LinkedHashMap<>(environment);
         all.put(variable, value);
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, all,
-                loggedPorts, withAgent);
+                loggedPorts, withAgent, resolvConf);
     }
 
     /**
@@ -132,13 +135,19 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<Pattern> all = new ArrayList<>(loggedPorts);
         all.add(Pattern.compile(regex));
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
-                all, withAgent);
+                all, withAgent, resolvConf);
+    }
+
+    /** Gives the client a {@code /etc/resolv.conf} of its own with these lines. */
+    TracedClient resolvConf(String lines) {
+        return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
+                loggedPorts, withAgent, lines);
     }
 
     /** The same client without {@code -javaagent}, to check by hand that the leak check fails. */
     TracedClient withoutAgent() {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, false);
+                loggedPorts, false, resolvConf);
     }
 
     /** The allowed endpoints with the loopback ports that the client's standard error names. */
@@ -161,7 +170,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
 
     private TracedClient with(Allowed newAllowed) {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, newAllowed,
-                environment, loggedPorts, withAgent);
+                environment, loggedPorts, withAgent, resolvConf);
     }
 
     @Override
