@@ -77,6 +77,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 15;
     private static final Pattern BOOTSTRAPPED = Pattern.compile("Bootstrapped (\\d+)%.*");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
+    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern LOOPBACK_IPV4 = Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){2}");
 
     private final Path workDir;
@@ -87,6 +88,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
     private final Path tor;
     private final Path torGencert;
     private final boolean infoLogs;
+    private final List<String> namespaceAddresses;
 
     /** Guarded by {@code this}, with {@link #closed}: no tor starts after close() took its list. */
     private final List<TorProcess> processes = new ArrayList<>();
@@ -106,7 +108,9 @@ public final class PrivateTorNetwork implements AutoCloseable {
     private PrivateTorNetwork(Builder builder) {
         this.workDir = builder.workDir.toAbsolutePath();
         Map<String, String> names = new LinkedHashMap<>(builder.mapAddresses);
+        names.putAll(builder.namespaceAddresses);
         names.put(PROBE_NAME, "127.0.0.1");
+        this.namespaceAddresses = List.copyOf(builder.namespaceAddresses.values());
         this.mappedNames = Collections.unmodifiableMap(names);
         this.socksPortCount = builder.socksPortCount;
         this.bootstrapTimeout = builder.bootstrapTimeout;
@@ -219,7 +223,8 @@ public final class PrivateTorNetwork implements AutoCloseable {
             launch(authority.nickname(), TorrcTemplates.authority(authority, authorities, exits, pid), defaultsTorrc);
         }
         for (Relay exit : exits) {
-            launch(exit.nickname(), TorrcTemplates.exit(exit, authorities, resolvConf, pid), defaultsTorrc);
+            launch(exit.nickname(), TorrcTemplates.exit(exit, authorities, resolvConf, pid, namespaceAddresses),
+                    defaultsTorrc);
         }
         Path clientData = workDir.resolve("client");
         client = launch("client", TorrcTemplates.client(clientData, authorities, plainSocksPorts, isolatePort,
@@ -460,6 +465,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
     public static final class Builder {
         private final Path workDir;
         private final Map<String, String> mapAddresses = new LinkedHashMap<>();
+        private final Map<String, String> namespaceAddresses = new LinkedHashMap<>();
         private int socksPortCount = DEFAULT_SOCKS_PORT_COUNT;
         private Duration bootstrapTimeout = DEFAULT_BOOTSTRAP_TIMEOUT;
         private Consumer<String> progress = line -> System.err.println("[streamiso-testnet] " + line);
@@ -483,6 +489,26 @@ public final class PrivateTorNetwork implements AutoCloseable {
                         + "\" (expected: an IPv4 address in 127.0.0.0/8; the network never leaves loopback)");
             }
             mapAddresses.put(name, address);
+            return this;
+        }
+
+        /**
+         * Adds {@code MapAddress name address} for an IPv4 address outside 127.0.0.0/8 that exists only inside the
+         * loopback-only network namespace this JVM runs in (an address on {@code lo}, for a destination that must not
+         * look like loopback: torsocks refuses loopback), and lets the exits connect to it. {@link #start()} refuses
+         * unless every network interface of this JVM is the loopback interface, so that the network still never
+         * reaches past this machine.
+         */
+        public Builder namespaceAddress(String name, String address) {
+            Objects.requireNonNull(name, "name");
+            if (name.length() > 255 || !HOSTNAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("name: \"" + name + "\" (expected: a hostname of letters, digits, '-' and '.')");
+            }
+            if (!IPV4.matcher(address).matches() || LOOPBACK_IPV4.matcher(address).matches()) {
+                throw new IllegalArgumentException("address of " + name + ": \"" + address
+                        + "\" (expected: an IPv4 address outside 127.0.0.0/8, on lo in a loopback-only namespace)");
+            }
+            namespaceAddresses.put(name, address);
             return this;
         }
 
@@ -540,6 +566,19 @@ public final class PrivateTorNetwork implements AutoCloseable {
          * @throws IOException when tor cannot be found or started, or the network is not ready in
          *                     time; every tor started so far has been stopped
          */
+        /** Fails unless every network interface this JVM sees is the loopback interface (a namespace of its own). */
+        private void requireLoopbackOnly() throws IOException {
+            for (java.net.NetworkInterface ni : java.util.Collections.list(
+                    java.net.NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isLoopback()) {
+                    throw new IOException("namespaceAddress " + namespaceAddresses + ": this JVM sees network interface "
+                            + ni.getName() + ", so it does not run in a loopback-only network namespace; no network was "
+                            + "started, since its exits would connect to those addresses on the real network. Start it "
+                            + "inside unshare -n.");
+                }
+            }
+        }
+
         public PrivateTorNetwork start() throws IOException {
             if (tor == null) {
                 tor = locateTor().orElseThrow(() -> new IOException("No 'tor' on PATH (" + System.getenv("PATH")
@@ -551,6 +590,9 @@ public final class PrivateTorNetwork implements AutoCloseable {
                 torGencert = Files.isExecutable(sibling) ? sibling : Executables.onPath("tor-gencert").orElseThrow(
                         () -> new IOException("No 'tor-gencert' next to " + tor + " or on PATH; no network was "
                                 + "started. It ships with tor (Debian: apt-get install tor)."));
+            }
+            if (!namespaceAddresses.isEmpty()) {
+                requireLoopbackOnly();
             }
             PrivateTorNetwork network = new PrivateTorNetwork(this);
             try {

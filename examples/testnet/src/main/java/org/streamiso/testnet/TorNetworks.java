@@ -49,6 +49,17 @@ public final class TorNetworks {
     public static final List<String> FIRST_PARTY_NAMES = List.of("alice.github.io", "bob.github.io",
             "a.example.co.uk", "b.example.co.uk", "c.other.co.uk");
 
+    /**
+     * A name only Tor knows, mapped to {@link #NAMESPACE_ADDRESS_PROPERTY}'s address outside 127.0.0.0/8, for programs
+     * that refuse loopback (torsocks): only in a network started inside a loopback-only namespace with that property.
+     */
+    public static final String OUTSIDE_NAME = "outside.streamiso.test";
+    /**
+     * System property: an IPv4 address outside 127.0.0.0/8 on {@code lo} of the loopback-only network namespace the
+     * shared network runs in; maps {@link #OUTSIDE_NAME} to it and lets the exits reach it.
+     */
+    public static final String NAMESPACE_ADDRESS_PROPERTY = "streamiso.testnet.namespace-address";
+
     /** Environment variable: {@code 1} turns "tor is missing" from a skipped test into a failed one. */
     public static final String REQUIRE_TOR_ENV = "STREAMISO_REQUIRE_TOR";
     /** System property: the folder in which the shared network's work directory is created. */
@@ -93,8 +104,13 @@ public final class TorNetworks {
         }
         requireTor();
         try {
-            shared = PrivateTorNetwork.builder(newWorkDir()).mapAddresses(mapAddresses())
-                    .infoLogs(Boolean.getBoolean(INFO_LOGS_PROPERTY)).start();
+            PrivateTorNetwork.Builder builder = PrivateTorNetwork.builder(newWorkDir()).mapAddresses(mapAddresses())
+                    .infoLogs(Boolean.getBoolean(INFO_LOGS_PROPERTY));
+            String outside = System.getProperty(NAMESPACE_ADDRESS_PROPERTY);
+            if (outside != null) {
+                builder.namespaceAddress(OUTSIDE_NAME, outside);
+            }
+            shared = builder.start();
             return shared;
         } catch (IOException e) {
             sharedFailure = e;

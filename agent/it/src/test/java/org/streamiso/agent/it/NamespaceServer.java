@@ -36,6 +36,8 @@ record NamespaceServer(String name, int port, Optional<String> missing, Map<Stri
 
     /** The web server of {@link TestWebServer}, HTTP/1.1 on port 8080. */
     static final String WEB = "web";
+    /** {@link #outsideWeb()}. */
+    static final String OUTSIDE_WEB = "outside-web";
     /** The gRPC server of {@link GrpcTestServer}, on port 9090. */
     static final String GRPC = "grpc";
     /** PostgreSQL, on port 5432. */
@@ -62,6 +64,15 @@ record NamespaceServer(String name, int port, Optional<String> missing, Map<Stri
 
     static NamespaceServer web() {
         return java(WEB, 8080, TestWebServer.class);
+    }
+
+    /**
+     * The web server of {@link TestWebServer} on every address of the namespace, port 8081: reached through Tor at
+     * {@link TorLeakNamespace#namespaceAddress}'s address, by {@code TorNetworks.OUTSIDE_NAME}.
+     */
+    static NamespaceServer outsideWeb() {
+        return new NamespaceServer(OUTSIDE_WEB, 8081, Optional.empty(), Map.of(), List.of(),
+                List.of("{java}", "-cp", "{classpath}", TestWebServer.class.getName(), "{port}", "any"), false);
     }
 
     static NamespaceServer grpc() {

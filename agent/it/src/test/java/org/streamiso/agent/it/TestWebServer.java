@@ -10,7 +10,7 @@ import java.util.concurrent.Executors;
 
 /**
  * A web server on loopback that answers {@code hello from streamiso test: /PATH}; {@code main(PORT)} runs one on
- * that port until the JVM is ended.
+ * that port until the JVM is ended ({@code main(PORT, "any")} on every address, inside a loopback-only namespace).
  */
 final class TestWebServer implements AutoCloseable {
     static final String GREETING = "hello from streamiso test";
@@ -21,7 +21,11 @@ final class TestWebServer implements AutoCloseable {
     }
 
     TestWebServer(int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        this(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+
+    private TestWebServer(InetSocketAddress address) throws IOException {
+        server = HttpServer.create(address, 50);
         server.createContext("/", exchange -> {
             byte[] body = (GREETING + ": " + exchange.getRequestURI().getPath() + "\n").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
@@ -37,8 +41,14 @@ final class TestWebServer implements AutoCloseable {
         server.start();
     }
 
+    /** {@code PORT [any]}: on loopback, or with {@code any} on the wildcard (inside a loopback-only namespace). */
     public static void main(String[] args) throws Exception {
-        new TestWebServer(Integer.parseInt(args[0]));
+        int port = Integer.parseInt(args[0]);
+        if (args.length > 1 && args[1].equals("any")) {
+            new TestWebServer(new InetSocketAddress(port));
+        } else {
+            new TestWebServer(port);
+        }
         Thread.currentThread().join(); // serves on daemon threads until the JVM is ended
     }
 

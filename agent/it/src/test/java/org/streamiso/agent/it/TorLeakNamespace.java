@@ -75,6 +75,8 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
     private static final Duration STREAM_EVENT_WAIT = Duration.ofSeconds(10);
     private static final String NOBODY = "65534";
 
+    /** JVM options of the harness, which starts the private network. */
+    private final List<String> harnessOptions = new ArrayList<>();
     private final Map<String, NamespaceServer> servers = new LinkedHashMap<>();
     private final Map<String, Process> running = new LinkedHashMap<>();
     private final List<Path> serverDirs = new ArrayList<>();
@@ -99,6 +101,18 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
      */
     TorLeakNamespace setUp(String shellCommand) {
         setUp.add(shellCommand);
+        return this;
+    }
+
+    /**
+     * Puts {@code address} (IPv4, outside 127.0.0.0/8) on the namespace's {@code lo} and has the private network map
+     * {@link TorNetworks#OUTSIDE_NAME} to it and exit to it: a destination inside the namespace that does not look
+     * like loopback, for programs under torsocks, which refuses loopback. The network checks that it runs in a
+     * loopback-only namespace before it lets its exits reach the address.
+     */
+    TorLeakNamespace namespaceAddress(String address) {
+        setUp.add("ip addr add " + address + "/32 dev lo");
+        harnessOptions.add("-D" + TorNetworks.NAMESPACE_ADDRESS_PROPERTY + "=" + address);
         return this;
     }
 
@@ -139,8 +153,10 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         script.append(" && touch \"$0\" && exec \"$@\"");
         List<String> command = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c", script.toString(),
                 ready.toString(), ForkedJvm.java(),
-                "-D" + TorNetworks.DIR_PROPERTY + "=" + dir.resolve("tor"), "-cp", CLASS_PATH,
-                TorNamespaceHarness.class.getName(), dir.resolve("tor.ports").toString()));
+                "-D" + TorNetworks.DIR_PROPERTY + "=" + dir.resolve("tor")));
+        command.addAll(harnessOptions);
+        command.addAll(List.of("-cp", CLASS_PATH, TorNamespaceHarness.class.getName(),
+                dir.resolve("tor.ports").toString()));
         harness = new ProcessBuilder(command).redirectOutput(dir.resolve("harness.out").toFile())
                 .redirectError(dir.resolve("harness.err").toFile()).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -354,7 +370,7 @@ final class TorLeakNamespace implements BeforeAllCallback, AfterAllCallback {
         connects.add(0, Endpoint.loopback(socksPort));
         Allowed allowed = new Allowed(connects, own.datagrams(), own.files());
         TracedRun run = new TracedRun(client.name(), r.exitCode(), r.stdout(), r.stderr(), traced,
-                SyscallTrace.violations(traced, allowed, baselineUnixConnects), streamsBefore, took);
+                SyscallTrace.violations(traced, allowed, baselineUnixConnects * client.processes()), streamsBefore, took);
         Files.writeString(dir.resolve("runs.txt"), run.name() + " exit=" + run.exitCode() + " ms=" + took.toMillis()
                 + " violations=" + run.violations().size() + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);

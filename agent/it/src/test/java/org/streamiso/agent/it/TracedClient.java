@@ -33,13 +33,15 @@ import org.streamiso.agent.it.SyscallTrace.Endpoint;
  *                       client ran (the in-JVM DNS server's responders, which the agent logs at {@code log=info})
  * @param withAgent      false runs the client without {@code -javaagent}: only to see by hand that the leak check
  *                       catches what the agent prevents; never in a committed test
+ * @param processes      how many processes the client runs (itself and its children): each may make the AF_UNIX
+ *                       connects to nscd that a JVM without the agent makes at start-up (the user's passwd entry)
  * @param resolvConf     the {@code /etc/resolv.conf} the client sees (bind-mounted over the machine's in a mount
  *                       namespace of its own), or null for the machine's: for a DNS client of its own, so that the
  *                       nameserver it asks does not depend on the machine
  */
 record TracedClient(String name, Class<?> main, List<String> args, List<String> expected, List<String> servers,
         List<String> jvmOptions, String agentArguments, Allowed allowed, Map<String, String> environment,
-        List<Pattern> loggedPorts, boolean withAgent, String resolvConf) {
+        List<Pattern> loggedPorts, boolean withAgent, int processes, String resolvConf) {
 
     TracedClient {
         if (!name.matches("[a-z0-9][a-z0-9-]*")) {
@@ -56,7 +58,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
     /** A client that must print {@code OK } and reaches no server yet, with only the SocksPort allowed. */
     static TracedClient of(String name, Class<?> main, String... args) {
         return new TracedClient(name, main, List.of(args), List.of("OK "), List.of(), List.of(), "",
-                new Allowed(List.of(), List.of(), List.of()), Map.of(), List.of(), true, null);
+                new Allowed(List.of(), List.of(), List.of()), Map.of(), List.of(), true, 1, null);
     }
 
     /** Adds a text its standard output must contain. */
@@ -64,7 +66,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<String> all = new ArrayList<>(expected);
         all.add(text);
         return new TracedClient(name, main, args, all, servers, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, withAgent, resolvConf);
+                loggedPorts, withAgent, processes, resolvConf);
     }
 
     /** The servers it reaches through Tor, by {@link NamespaceServer#name()}. */
@@ -72,7 +74,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<String> all = new ArrayList<>(servers);
         all.addAll(List.of(serverNames));
         return new TracedClient(name, main, args, expected, all, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, withAgent, resolvConf);
+                loggedPorts, withAgent, processes, resolvConf);
     }
 
     /** Adds JVM options (before the main class). */
@@ -80,13 +82,13 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<String> all = new ArrayList<>(jvmOptions);
         all.addAll(List.of(options));
         return new TracedClient(name, main, args, expected, servers, all, agentArguments, allowed, environment,
-                loggedPorts, withAgent, resolvConf);
+                loggedPorts, withAgent, processes, resolvConf);
     }
 
     /** Agent arguments after {@code port=SOCKSPORT}, e.g. {@code dns=mapped,isolate=thread}. */
     TracedClient agentArguments(String arguments) {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, arguments, allowed, environment,
-                loggedPorts, withAgent, resolvConf);
+                loggedPorts, withAgent, processes, resolvConf);
     }
 
     /** A local TCP destination the trace may show a connect to, besides the SocksPort (a bypassed server). */
@@ -122,7 +124,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         Map<String, String> all = new java.util.LinkedHashMap<>(environment);
         all.put(variable, value);
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, all,
-                loggedPorts, withAgent, resolvConf);
+                loggedPorts, withAgent, processes, resolvConf);
     }
 
     /**
@@ -135,19 +137,25 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
         List<Pattern> all = new ArrayList<>(loggedPorts);
         all.add(Pattern.compile(regex));
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
-                all, withAgent, resolvConf);
+                all, withAgent, processes, resolvConf);
+    }
+
+    /** The client starts {@code children} processes of its own (a child JVM, curl under torsocks). */
+    TracedClient children(int children) {
+        return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
+                loggedPorts, withAgent, 1 + children, resolvConf);
     }
 
     /** Gives the client a {@code /etc/resolv.conf} of its own with these lines. */
     TracedClient resolvConf(String lines) {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, withAgent, lines);
+                loggedPorts, withAgent, processes, lines);
     }
 
     /** The same client without {@code -javaagent}, to check by hand that the leak check fails. */
     TracedClient withoutAgent() {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, allowed, environment,
-                loggedPorts, false, resolvConf);
+                loggedPorts, false, processes, resolvConf);
     }
 
     /** The allowed endpoints with the loopback ports that the client's standard error names. */
@@ -170,7 +178,7 @@ record TracedClient(String name, Class<?> main, List<String> args, List<String> 
 
     private TracedClient with(Allowed newAllowed) {
         return new TracedClient(name, main, args, expected, servers, jvmOptions, agentArguments, newAllowed,
-                environment, loggedPorts, withAgent, resolvConf);
+                environment, loggedPorts, withAgent, processes, resolvConf);
     }
 
     @Override

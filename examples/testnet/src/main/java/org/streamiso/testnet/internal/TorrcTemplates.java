@@ -66,12 +66,25 @@ public final class TorrcTemplates {
 
     /** An exit relay whose policy accepts 127.0.0.0/8 only, resolving names through {@code resolvConf}. */
     public static Torrc exit(Relay self, List<Relay> authorities, Path resolvConf, long ownerPid) {
+        return exit(self, authorities, resolvConf, ownerPid, List.of());
+    }
+
+    /**
+     * An exit relay whose policy accepts 127.0.0.0/8 and {@code alsoAccepted} (addresses that exist only inside the
+     * loopback-only network namespace the network runs in), resolving names through {@code resolvConf}.
+     */
+    public static Torrc exit(Relay self, List<Relay> authorities, Path resolvConf, long ownerPid,
+            List<String> alsoAccepted) {
         Torrc torrc = relay(self, authorities, ownerPid);
+        StringBuilder policy = new StringBuilder();
+        for (String address : alsoAccepted) {
+            policy.append("accept ").append(address).append("/32:*,");
+        }
         torrc.comment("Exit to loopback only (see EXIT_POLICY). ExitPolicyRejectPrivate 0 drops the implicit "
                         + "'reject private:*' that would also reject 127.0.0.0/8, ExitPolicyRejectLocalInterfaces 0 likewise "
                         + "for 127.0.0.1 (both TestingTorNetwork's defaults, repeated because the exits depend on them).")
                 .option("ExitRelay", 1)
-                .option("ExitPolicy", EXIT_POLICY)
+                .option("ExitPolicy", policy + EXIT_POLICY)
                 .option("ExitPolicyRejectPrivate", 0)
                 .option("ExitPolicyRejectLocalInterfaces", 0)
                 .option("IPv6Exit", 0);
