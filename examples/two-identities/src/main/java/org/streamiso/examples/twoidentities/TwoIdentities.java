@@ -144,8 +144,8 @@ public final class TwoIdentities {
             throws IOException, InterruptedException {
         String host = base.getHost();
         int port = base.getPort() > 0 ? base.getPort() : 80;
-        String path = (base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath())
-                .replaceAll("/?$", "/") + "inbox/" + account;
+        String basePath = base.getRawPath() == null || base.getRawPath().isEmpty() ? "/" : base.getRawPath();
+        String path = basePath + (basePath.endsWith("/") ? "" : "/") + "inbox/" + account;
         String status;
         String body;
         SocketAddress local;
