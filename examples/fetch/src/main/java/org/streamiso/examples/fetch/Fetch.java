@@ -8,23 +8,25 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** Fetches a URL twice, with HttpClient and with URL.openStream, and prints the first line of each body. */
+/** Fetches each URL twice, with HttpClient and with URL.openStream, and prints the first line of each body. */
 public final class Fetch {
     private Fetch() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: java -jar fetch.jar URL");
+        if (args.length == 0) {
+            System.err.println("usage: java -jar fetch.jar URL [URL ...]");
             System.exit(2);
         }
-        URI uri = URI.create(args[0]);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).build(),
-                HttpResponse.BodyHandlers.ofString());
-        System.out.println("HttpClient     " + response.statusCode() + " " + firstLine(response.body()));
-        try (InputStream in = uri.toURL().openStream()) {
-            System.out.println("URL.openStream " + firstLine(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        for (String arg : args) {
+            URI uri = URI.create(arg);
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            System.out.println("HttpClient     " + response.statusCode() + " " + firstLine(response.body()));
+            try (InputStream in = uri.toURL().openStream()) {
+                System.out.println("URL.openStream " + firstLine(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+            }
         }
     }
 
