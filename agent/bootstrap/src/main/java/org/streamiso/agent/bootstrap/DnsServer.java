@@ -63,8 +63,10 @@ final class DnsServer {
     private final Router router;
     private final InetAddress loopback;
     private final ConcurrentHashMap<InetSocketAddress, Responder> responders = new ConcurrentHashMap<>();
-    /** The nameserver each responder port stands for, UDP and TCP ports alike. */
-    private final ConcurrentHashMap<Integer, InetSocketAddress> nameserverByPort = new ConcurrentHashMap<>();
+    /** The nameserver each responder's UDP port stands for: the sender that a datagram from it reports. */
+    private final ConcurrentHashMap<Integer, InetSocketAddress> nameserverByUdpPort = new ConcurrentHashMap<>();
+    /** The TCP listeners' ports, apart: a UDP socket of the application may have the same port number. */
+    private final Set<Integer> tcpPorts = ConcurrentHashMap.newKeySet();
     private final Set<DatagramChannel> own = ConcurrentHashMap.newKeySet();
     /** The origin of each query in flight: by the sender's local port and the query's ID. */
     private final ConcurrentHashMap<Long, Isolation.Origin> origins = new ConcurrentHashMap<>();
@@ -95,6 +97,11 @@ final class DnsServer {
         if (target.isUnresolved()) {
             return !router.config().bypass().matchesName(target.getHostString());
         }
+        if (target.getAddress().isLoopbackAddress() && Bypass.LOOPBACK.equals(router.config().bypass().toString())) {
+            // Under the default bypass a loopback nameserver is a stub resolver (systemd-resolved's 127.0.0.53)
+            // that would forward the query outside Tor: answered here too. An explicit bypass= names it to skip this.
+            return !router.isSocksPortAddress(target);
+        }
         return !router.allowsDirect(target.getAddress(), 53);
     }
 
@@ -105,7 +112,8 @@ final class DnsServer {
 
     /** Whether {@code address:port} is one of the responders, which the application's sockets may reach directly. */
     boolean isResponder(InetAddress address, int port) {
-        return address.isLoopbackAddress() && nameserverByPort.containsKey(port) && isResponderAddress(address);
+        return address.isLoopbackAddress() && (nameserverByUdpPort.containsKey(port) || tcpPorts.contains(port))
+                && isResponderAddress(address);
     }
 
     private boolean isResponderAddress(InetAddress address) {
@@ -115,11 +123,11 @@ final class DnsServer {
 
     /** The nameserver a responder's address stands for, or {@code address} itself: what a channel reports. */
     InetSocketAddress reported(InetSocketAddress address) {
-        if (address == null || nameserverByPort.isEmpty() || address.isUnresolved()
+        if (address == null || nameserverByUdpPort.isEmpty() || address.isUnresolved()
                 || !isResponderAddress(address.getAddress())) {
             return address;
         }
-        InetSocketAddress nameserver = nameserverByPort.get(address.getPort());
+        InetSocketAddress nameserver = nameserverByUdpPort.get(address.getPort());
         return nameserver == null ? address : nameserver;
     }
 
@@ -137,7 +145,10 @@ final class DnsServer {
                 ? ((query.get(query.position()) & 0xff) << 8) | (query.get(query.position() + 1) & 0xff) : -1;
         int port = localPort(channel);
         Responder r = responder(nameserver);
-        if (id >= 0 && channel.isBlocking()) {
+        if (channel.isConnected() && !nameserver.equals(reported((InetSocketAddress) channel.getRemoteAddress()))) {
+            return -1; // connected elsewhere: the JDK throws AlreadyConnectedException; nothing is sent
+        }
+        if (id >= 0 && channel.isBlocking() && !Thread.currentThread().isInterrupted()) {
             byte[] message = new byte[query.remaining()];
             query.duplicate().get(message);
             byte[] reply = answer(message, message.length, -1, Isolation.Origin.current());
@@ -254,6 +265,11 @@ final class DnsServer {
         DnsQuery q = parsed;
         if (limit < 0) {
             limit = DnsMessages.udpLimit(q);
+        }
+        if (origin.isUnknown()) {
+            // Whose key would it carry? Not a shared one: SERVFAIL, and a client asks again (with a known origin).
+            Log.debug("in-JVM DNS server answered SERVFAIL to a query whose sender it did not see send it");
+            return DnsMessages.error(q, DnsMessages.SERVFAIL, limit);
         }
         int max = limit;
         try {
@@ -412,34 +428,44 @@ final class DnsServer {
         private final ServerSocketChannel tcp;
 
         Responder(InetSocketAddress nameserver) throws IOException {
-            DatagramChannel u = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
+            DatagramChannel u = null;
             ServerSocketChannel t = null;
             try {
+                u = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
                 u.bind(new InetSocketAddress(loopback, 0));
                 t = ServerSocketChannel.open();
                 t.bind(new InetSocketAddress(loopback, 0), 16);
+                udpAddress = (InetSocketAddress) u.getLocalAddress();
+                tcpAddress = (InetSocketAddress) t.getLocalAddress();
             } catch (IOException | RuntimeException e) {
-                u.close();
-                if (t != null) {
-                    t.close();
-                }
-                throw new IOException("streamiso's in-JVM DNS server could not open its responder on 127.0.0.1 ("
-                        + e + "); the query was not sent. Check that the loopback interface is up.", e);
+                closeQuietly(u);
+                closeQuietly(t);
+                throw new java.net.SocketException("streamiso's in-JVM DNS server could not open its responder on "
+                        + "127.0.0.1 (" + e + "); the query was not sent. Check that the loopback interface is up.");
             }
             udp = u;
             tcp = t;
-            udpAddress = (InetSocketAddress) u.getLocalAddress();
-            tcpAddress = (InetSocketAddress) t.getLocalAddress();
+            // Registered only once both sockets are open, so that a failure leaves nothing behind.
             own.add(u);
-            nameserverByPort.put(udpAddress.getPort(), nameserver);
-            nameserverByPort.put(tcpAddress.getPort(), nameserver);
+            nameserverByUdpPort.put(udpAddress.getPort(), nameserver);
+            tcpPorts.add(tcpAddress.getPort());
             if (Log.isEnabled(Log.Level.INFO)) {
-                Log.info("in-JVM DNS server: queries to nameserver " + Log.scrub(nameserver.getAddress().getHostAddress())
+                Log.info("in-JVM DNS server: queries to nameserver " + Log.scrub(nameserver.getHostString())
                         + ":53 are answered through Tor by the responder on 127.0.0.1, UDP port " + udpAddress.getPort()
                         + ", TCP port " + tcpAddress.getPort() + "; nothing is sent to the nameserver");
             }
             thread(this::serveUdp, "streamiso-dns-udp").start();
             thread(this::serveTcp, "streamiso-dns-tcp").start();
+        }
+
+        private void closeQuietly(java.io.Closeable c) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // The open failed already; the caller throws the reason.
+                }
+            }
         }
 
         private void serveUdp() {

@@ -233,7 +233,14 @@ public final class Hooks {
         DnsServer dns = router().dnsServer();
         if (dns != null && target instanceof InetSocketAddress && !((InetSocketAddress) target).isUnresolved()) {
             if (dns.isOwn(channel)) {
-                return -1; // an answer, on its way to the application's socket on loopback
+                if (((InetSocketAddress) target).getAddress().isLoopbackAddress()) {
+                    return -1; // an answer, on its way to the application's socket on loopback
+                }
+                String message = "streamiso's in-JVM DNS server refused to send an answer to " + Log.scrub(
+                        ((InetSocketAddress) target).getHostString()) + ", which is not a loopback address; nothing was "
+                        + "sent. This is a bug in streamiso: please report it.";
+                LeakReport.refused(LeakReport.Kind.DATAGRAM, "DatagramChannel.send", message);
+                throw new SocketException(message);
             }
             if (dns.answers((InetSocketAddress) target)) {
                 return dns.send(channel, src, (InetSocketAddress) target);

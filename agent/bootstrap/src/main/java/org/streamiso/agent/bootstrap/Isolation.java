@@ -73,6 +73,7 @@ public final class Isolation {
 
     /** The thread and scope that started a piece of work, for an agent thread that finishes it later. */
     static final class Origin {
+        private static final Origin UNKNOWN = new Origin(-1, null);
         final long thread;
         final String scope;
 
@@ -86,7 +87,12 @@ public final class Isolation {
          * {@code isolate=thread}, no scope.
          */
         static Origin unknown() {
-            return new Origin(-1, null);
+            return UNKNOWN;
+        }
+
+        /** Whether this is {@link #unknown()}. */
+        boolean isUnknown() {
+            return this == UNKNOWN;
         }
 
         /** The current thread and its scope. */

@@ -253,6 +253,12 @@ public final class Router {
         }
     }
 
+    /** Whether {@code address} is the SocksPort itself (a loopback one, on port 53, is never a nameserver). */
+    boolean isSocksPortAddress(InetSocketAddress address) {
+        return address.getPort() == config.socksPort().getPort()
+                && address.getAddress().equals(config.socksPort().getAddress());
+    }
+
     /** The SocksPort, or a responder of the in-JVM DNS server: the agent's own endpoints, always reached directly. */
     private boolean isAgentEndpoint(InetAddress address, int port) {
         return port == config.socksPort().getPort() && address.equals(config.socksPort().getAddress())

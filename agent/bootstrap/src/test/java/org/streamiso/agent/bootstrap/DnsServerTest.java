@@ -35,7 +35,10 @@ class DnsServerTest {
         assertTrue(dns.answers(at("10.53.0.1", 53)));
         assertTrue(dns.answers(at("2001:db8::53", 53)));
         assertFalse(dns.answers(at("10.53.0.1", 5353)));
-        assertFalse(dns.answers(at("127.0.0.53", 53)), "a loopback stub resolver is bypassed by default");
+        assertTrue(dns.answers(at("127.0.0.53", 53)), "a loopback stub resolver is answered under the default bypass");
+        assertFalse(dns.answers(at("127.0.0.1", 9)), "the SocksPort is never a nameserver");
+        assertFalse(router("127.0.0.0/8", AgentConfig.Dns.REMOTE).dnsServer().answers(at("127.0.0.53", 53)),
+                "a bypass that names loopback itself sends it there");
         assertTrue(router("none", AgentConfig.Dns.REMOTE).dnsServer().answers(at("127.0.0.53", 53)));
         InetSocketAddress other = at("127.0.0.1", 4000);
         assertSame(other, dns.reported(other), "an address that is no responder is reported as it is");
@@ -45,7 +48,7 @@ class DnsServerTest {
     void answersAAaaaAndErrorsUnderMapped() throws Exception {
         Router r = router("none", AgentConfig.Dns.MAPPED);
         DnsServer dns = r.dnsServer();
-        Isolation.Origin origin = Isolation.Origin.unknown();
+        Isolation.Origin origin = Isolation.Origin.current();
         byte[] qa = DnsMessages.query(1, "web.example", DnsMessages.TYPE_A, -1);
         byte[] a = dns.answer(qa, qa.length, 512, origin);
         assertEquals(0, a[3] & 0xf, "NOERROR");
@@ -69,6 +72,8 @@ class DnsServerTest {
         assertEquals(DnsMessages.NXDOMAIN, dns.answer(ptr, ptr.length, 512, origin)[3] & 0xf,
                 "no reverse lookup of an address outside the table under dns=mapped");
         assertNull(dns.answer(new byte[] {1}, 1, 512, origin), "no reply without an ID");
+        assertEquals(DnsMessages.SERVFAIL, dns.answer(qa, qa.length, 512, Isolation.Origin.unknown())[3] & 0xf,
+                "a query whose sender was not seen gets no answer under a key of somebody's");
     }
 
     @Test

@@ -35,6 +35,7 @@ class DnsServerLeakTest {
         String clients = DnsServerClients.class.getName();
         List<String> runs = new ArrayList<>(List.of(
                 "trace remote log=debug " + clients + " all " + NAMESERVER + " " + NAME,
+                "trace stub log=debug " + clients + " udp-channel,tcp-socket 127.0.0.53 " + NAME,
                 "trace keys log=debug,isolate=thread " + clients + " keys " + NAMESERVER + " " + NAME,
                 "trace dnsjava log=debug " + clients + " jndi,dnsjava-udp,dnsjava-tcp " + NAMESERVER + " " + NAME,
                 "trace mapped log=debug,dns=mapped,bypass=none " + clients + " udp-channel,aaaa,tcp-socket "
@@ -91,6 +92,13 @@ class DnsServerLeakTest {
         }
         assertTrue(read(dir, "remote.err").contains("dns-answered="), read(dir, "remote.err"));
 
+        // A loopback stub resolver (systemd-resolved's address), bypassed as loopback is by default, would forward the
+        // query outside Tor: under the default bypass it is answered inside the JVM too.
+        String stub = read(dir, "stub");
+        assertTrue(line(stub, "udp-channel").startsWith("udp-channel: OK from=/127.0.0.53:53 ")
+                && line(stub, "udp-channel").contains(a), stub + read(dir, "stub.err"));
+        assertTrue(line(stub, "tcp-socket").matches("tcp-socket: OK " + a + " from=/127.0.0.53:53 local=\\d+"), stub);
+
         // Each answer carries the key of the thread and scope that sent the query, as the RESOLVE credentials show.
         assertEquals(4, read(dir, "keys").split(a, -1).length - 1, read(dir, "keys") + read(dir, "keys.err"));
         java.util.Map<String, String> passwords = new java.util.HashMap<>();
@@ -131,7 +139,7 @@ class DnsServerLeakTest {
         }
 
         long baselineUnix = SyscallTrace.unixConnects(read(dir, "baseline.trace"));
-        List<String> traced = new ArrayList<>(List.of("remote", "keys", "dnsjava", "mapped", "off"));
+        List<String> traced = new ArrayList<>(List.of("remote", "stub", "keys", "dnsjava", "mapped", "off"));
         if (ForkedJvm.feature() == 17) {
             traced.add("legacy");
         }
