@@ -159,15 +159,17 @@ public final class DnsServerClients {
             case "unknown-name":
                 return udp(ns, query("unknown-" + name, Type.A, 114), 114);
             case "keys": {
-                // Queries from two threads and from a scope of the isolation API: under isolate=thread the RESOLVEs
-                // of key-a1 and key-a2 (one thread) share credentials, key-b1 (another thread) and key-s1 (a scope)
-                // have their own.
+                // Queries from two threads and from a scope of the isolation API, on every path the server learns a
+                // query's origin by: under isolate=thread the RESOLVEs of key-a1 (a blocking send, answered in the
+                // sending thread) and key-a2 (TCP) share the main thread's credentials; key-b1 (another thread, a
+                // non-blocking channel answered by the server's threads) and key-s1 (a scope, a connected channel's
+                // write) have their own.
                 String a1 = udp(ns, query("key-a1-" + name, Type.A, 120), 120);
-                String a2 = udp(ns, query("key-a2-" + name, Type.A, 121), 121);
+                String a2 = call("tcp-socket", ns, "key-a2-" + name);
                 String[] b1 = new String[1];
                 Thread other = new Thread(() -> {
                     try {
-                        b1[0] = udp(ns, query("key-b1-" + name, Type.A, 122), 122);
+                        b1[0] = call("udp-channel-selector", ns, "key-b1-" + name);
                     } catch (Exception e) {
                         b1[0] = e.toString();
                     }
@@ -175,7 +177,7 @@ public final class DnsServerClients {
                 other.start();
                 other.join();
                 String s1 = org.streamiso.isolation.StreamIsolation.call("alice",
-                        () -> udp(ns, query("key-s1-" + name, Type.A, 123), 123));
+                        () -> call("udp-channel-connected", ns, "key-s1-" + name));
                 return String.join(" | ", a1, a2, b1[0], s1);
             }
             case "jndi": {
