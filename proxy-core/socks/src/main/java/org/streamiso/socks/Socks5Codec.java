@@ -2,9 +2,6 @@ package org.streamiso.socks;
 
 import java.io.ByteArrayOutputStream;
 import java.net.IDN;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -210,17 +207,35 @@ public final class Socks5Codec {
             return Socks5Decoded.failed(Socks5CommandStatus.FAILURE,
                     String.format("RSV: 0x%02X (expected: 0x00)", in.get(p + 2) & 0xFF));
         }
-        Socks5AddressType addrType = Socks5AddressType.valueOf(in.get(p + 3));
-        int addrStart = p + 4;
+        Socks5Decoded<Socks5Address> address = decodeAddress(in, p + 3, !request && second != 0x00);
+        if (!address.isDone()) {
+            return rethrow(address);
+        }
+        Socks5Address a = address.message();
+        return Socks5Decoded.done(new Object[] {second, a.type(), a.host(), a.port()});
+    }
+
+    /**
+     * Decodes the address field (ATYP, address, port) that starts at index {@code at}, at or after the buffer's
+     * position; "need more" counts from the position. {@code noneAllowed}: ATYP none with four zero bytes, as Tor
+     * answers a failed RESOLVE, is an address. On success the position moves past the port.
+     */
+    static Socks5Decoded<Socks5Address> decodeAddress(ByteBuffer in, int at, boolean noneAllowed) {
+        int p = in.position();
+        int before = at - p;
+        if (in.remaining() < before + 2) {
+            return Socks5Decoded.needMore(before + 2);
+        }
+        Socks5AddressType addrType = Socks5AddressType.valueOf(in.get(at));
+        int addrStart = at + 1;
         int addrLength;
-        if (Socks5AddressType.IPV4.equals(addrType)
-                || Socks5AddressType.NONE.equals(addrType) && !request && second != 0x00) {
+        if (Socks5AddressType.IPV4.equals(addrType) || Socks5AddressType.NONE.equals(addrType) && noneAllowed) {
             addrLength = 4;
         } else if (Socks5AddressType.IPV6.equals(addrType)) {
             addrLength = 16;
         } else if (Socks5AddressType.DOMAIN.equals(addrType)) {
-            addrLength = in.get(p + 4) & 0xFF;
-            addrStart = p + 5;
+            addrLength = in.get(at + 1) & 0xFF;
+            addrStart = at + 2;
             if (addrLength == 0) {
                 return Socks5Decoded.failed(Socks5CommandStatus.ADDRESS_UNSUPPORTED,
                         "DOMAINNAME: empty (expected: 1-255 bytes)");
@@ -256,7 +271,7 @@ public final class Socks5Codec {
         int portAt = addrStart + addrLength;
         int port = ((in.get(portAt) & 0xFF) << 8) | (in.get(portAt + 1) & 0xFF);
         in.position(p + total);
-        return Socks5Decoded.done(new Object[] {second, addrType, addr, port});
+        return Socks5Decoded.done(Socks5Address.decoded(addrType, addr, port));
     }
 
     @SuppressWarnings("unchecked")
@@ -346,64 +361,31 @@ public final class Socks5Codec {
         return name.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Parses a dotted-quad IPv4 literal, or returns null. */
+    /** Parses a dotted-quad IPv4 literal, or returns null; see {@link Socks5Address#parseLiteral}. */
     public static byte[] parseIpv4(String s) {
-        byte[] out = new byte[4];
-        int part = 0;
-        int value = -1;
-        for (int i = 0; i <= s.length(); i++) {
-            char c = i < s.length() ? s.charAt(i) : '.';
-            if (c == '.') {
-                if (value < 0 || part > 3) {
-                    return null;
-                }
-                out[part++] = (byte) value;
-                value = -1;
-            } else if (c >= '0' && c <= '9') {
-                value = value < 0 ? c - '0' : value * 10 + (c - '0');
-                if (value > 255) {
-                    return null;
-                }
-            } else {
-                return null;
-            }
-        }
-        return part == 4 ? out : null;
+        return Socks5Address.ipv4(s);
     }
 
-    /** Parses an IPv6 literal, with or without brackets; never consults a resolver. */
+    /**
+     * Parses an IPv6 literal, with or without brackets; a {@code %zone} suffix is accepted and dropped (the bytes
+     * never carry it). Never consults a resolver: the text is parsed digit by digit.
+     *
+     * @throws IllegalArgumentException when {@code s} is not an IPv6 literal
+     */
     public static byte[] parseIpv6(String s) {
-        String literal = s.startsWith("[") ? s : "[" + s + "]";
-        if (s.indexOf(':') < 0) {
+        byte[] b = Socks5Address.ipv6(s, true);
+        if (b == null) {
             throw new IllegalArgumentException("address: not an IPv6 literal (expected: hex groups separated by ':')");
         }
-        try {
-            // With brackets, InetAddress parses the literal or throws; it never looks the text up.
-            InetAddress a = InetAddress.getByName(literal);
-            if (!(a instanceof Inet6Address)) {
-                // An IPv4-mapped literal comes back as IPv4: keep the 16-byte mapped form.
-                byte[] v4 = a.getAddress();
-                return new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xFF, (byte) 0xFF, v4[0], v4[1], v4[2], v4[3]};
-            }
-            return a.getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("address: not an IPv6 literal (expected: hex groups separated by ':')");
-        }
+        return b;
     }
 
     static String ipv4Text(byte[] b) {
-        return (b[0] & 0xFF) + "." + (b[1] & 0xFF) + "." + (b[2] & 0xFF) + "." + (b[3] & 0xFF);
+        return Socks5Address.ipv4Text(b);
     }
 
     /** Formats 16 bytes as an uncompressed IPv6 literal without brackets. */
     static String ipv6Text(byte[] b) {
-        StringBuilder sb = new StringBuilder(39);
-        for (int i = 0; i < 16; i += 2) {
-            if (i > 0) {
-                sb.append(':');
-            }
-            sb.append(Integer.toHexString(((b[i] & 0xFF) << 8) | (b[i + 1] & 0xFF)));
-        }
-        return sb.toString();
+        return Socks5Address.ipv6Text(b);
     }
 }

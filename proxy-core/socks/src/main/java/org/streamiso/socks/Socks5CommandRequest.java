@@ -26,6 +26,16 @@ public record Socks5CommandRequest(Socks5CommandType type, Socks5AddressType dst
         return new Socks5CommandRequest(type, Socks5AddressType.DOMAIN, name, port);
     }
 
+    /** A request for {@code destination}: its name as a DOMAINNAME, or its literal. */
+    public static Socks5CommandRequest of(Socks5CommandType type, Socks5Address destination) {
+        return new Socks5CommandRequest(type, destination.type(), destination.host(), destination.port());
+    }
+
+    /** DST.ADDR and DST.PORT as one address. */
+    public Socks5Address dstAddress() {
+        return Socks5Address.decoded(dstAddrType, dstAddr, dstPort);
+    }
+
     /** A request for an address. */
     public static Socks5CommandRequest ofAddress(Socks5CommandType type, InetAddress address, int port) {
         Socks5AddressType addrType = address instanceof Inet4Address ? Socks5AddressType.IPV4 : Socks5AddressType.IPV6;

@@ -19,6 +19,11 @@ public record Socks5CommandResponse(Socks5CommandStatus status, Socks5AddressTyp
         Socks5Codec.checkPort("bndPort", bndPort);
     }
 
+    /** BND.ADDR and BND.PORT as one address: for RESOLVE the answer, for RESOLVE_PTR the name. */
+    public Socks5Address bndAddress() {
+        return Socks5Address.decoded(bndAddrType, bndAddr, bndPort);
+    }
+
     /** A reply with an all-zero IPv4 BND.ADDR and port, as servers send for failures. */
     public static Socks5CommandResponse of(Socks5CommandStatus status) {
         return new Socks5CommandResponse(status, Socks5AddressType.IPV4, "0.0.0.0", 0);

@@ -13,9 +13,10 @@ import java.util.Arrays;
 import java.util.function.Function;
 
 /**
- * Coverage-guided fuzzing of every {@link Socks5Codec} decoder, and of the DNS codec ({@link
- * org.streamiso.dns.DnsMessagesFuzzCheck}), with Jazzer: whatever bytes a client or an
- * upstream sends, a decoder returns a message, "need more" or a failure with a reply code, and never throws.
+ * Coverage-guided fuzzing of every {@link Socks5Codec} decoder, of both handshake machines ({@link
+ * Socks5HandshakeFuzzCheck}) and of the DNS codec ({@link org.streamiso.dns.DnsMessagesFuzzCheck}), with Jazzer:
+ * whatever bytes a client or an upstream sends, a decoder returns a message, "need more" or a failure with a reply
+ * code, and never throws.
  *
  * <p>{@code mvn verify} fuzzes for a bounded time ({@code jazzer.max_duration} in this module's pom, 30 s);
  * {@code -Djazzer.max_duration=10m} fuzzes longer, {@code -Djazzer.fuzz=0} runs only the seeds in
@@ -52,6 +53,8 @@ class Socks5CodecFuzzTest {
         check(input, Socks5Codec::decodePasswordAuthResponse, Socks5Codec::encode);
         check(input, Socks5Codec::decodeCommandRequest, Socks5Codec::encode);
         check(input, Socks5Codec::decodeCommandResponse, Socks5Codec::encode);
+        // The handshake machines read the same untrusted bytes, from a server or from a client.
+        Socks5HandshakeFuzzCheck.check(input);
         // The in-JVM DNS server's codec reads the same untrusted bytes, from a client instead of a SocksPort.
         org.streamiso.dns.DnsMessagesFuzzCheck.check(input);
     }

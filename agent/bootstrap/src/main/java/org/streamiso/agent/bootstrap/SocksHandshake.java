@@ -1,33 +1,23 @@
 package org.streamiso.agent.bootstrap;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.function.Function;
-import org.streamiso.socks.Socks5;
-import org.streamiso.socks.Socks5AuthMethod;
-import org.streamiso.socks.Socks5Codec;
+import org.streamiso.socks.Socks5ClientHandshake;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.socks.Socks5Decoded;
-import org.streamiso.socks.Socks5InitialRequest;
-import org.streamiso.socks.Socks5InitialResponse;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
-import org.streamiso.socks.Socks5PasswordAuthResponse;
-import org.streamiso.socks.Socks5Reader;
+import org.streamiso.socks.Socks5Step;
 
 /**
  * The client side of one SOCKS5 CONNECT, RESOLVE or RESOLVE_PTR over an already connected {@link Transport};
  * {@link SocksPort} puts its failures in words.
  *
  * <p>The greeting, the RFC 1929 credentials and the request leave in one write: Tor (and proxy-core)
- * parse pipelined SOCKS messages, and it saves two round trips per connection. Replies are read one by
- * one, exactly, so nothing after the reply is consumed.
+ * parse pipelined SOCKS messages, and it saves two round trips per connection. Replies are read exactly as
+ * {@link Socks5ClientHandshake} asks for them, so nothing after the reply is consumed.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc1928">RFC 1928</a>
  * @see <a href="https://spec.torproject.org/socks-extensions.html">Tor's SOCKS extensions</a>
@@ -68,60 +58,33 @@ final class SocksHandshake {
     }
 
     /**
-     * Runs the handshake; on success the transport carries the application's bytes to the destination.
+     * Runs the handshake; on success the transport carries the application's bytes to the destination. The
+     * protocol is {@link Socks5ClientHandshake}'s; this drives it over the transport, reading exactly the bytes it
+     * asks for.
      *
      * @throws IOException a {@link ClosedDuringHandshake}, a {@link ProtocolViolation} or the transport's own; the
      *                     caller closes the connection
      */
     static Socks5CommandResponse connect(Transport transport, Socks5CommandRequest request,
             Socks5PasswordAuthRequest credentials) throws IOException {
-        Socks5AuthMethod method = credentials == null ? Socks5AuthMethod.NO_AUTH : Socks5AuthMethod.PASSWORD;
-        byte[] greeting = Socks5Codec.encode(new Socks5InitialRequest(List.of(method)));
-        byte[] auth = credentials == null ? new byte[0] : Socks5Codec.encode(credentials);
-        byte[] command = Socks5Codec.encode(request);
-        byte[] all = new byte[greeting.length + auth.length + command.length];
-        System.arraycopy(greeting, 0, all, 0, greeting.length);
-        System.arraycopy(auth, 0, all, greeting.length, auth.length);
-        System.arraycopy(command, 0, all, greeting.length + auth.length, command.length);
-        transport.write(all);
-
-        if (credentials == null) {
-            checkChoice(method, read(transport, Socks5Codec::decodeInitialResponse));
-        } else {
-            // Tor answers a greeting and credentials that arrive together with the credentials' status alone: both
-            // replies go into one reply buffer, and the second replaces the first. Both replies are two bytes.
-            byte[] first = new byte[2];
-            transport.readFully(first, 0, 2);
-            Socks5PasswordAuthResponse authReply;
-            if (first[0] == Socks5.PASSWORD_AUTH_VERSION) {
-                authReply = read(Transport.of(new ByteArrayInputStream(first), OutputStream.nullOutputStream()),
-                        Socks5Codec::decodePasswordAuthResponse);
+        Socks5ClientHandshake handshake = Socks5ClientHandshake.pipelined(request, credentials);
+        byte[] buf = new byte[Socks5ClientHandshake.MAX_MESSAGE];
+        ByteBuffer in = ByteBuffer.wrap(buf, 0, 0);
+        while (true) {
+            Socks5Step<Socks5CommandResponse> step = handshake.next(in);
+            if (step.isSend()) {
+                transport.write(step.bytes());
+            } else if (step.needsMore()) {
+                int have = in.remaining();
+                System.arraycopy(buf, in.position(), buf, 0, have);
+                int needed = step.bytesNeeded();
+                transport.readFully(buf, have, needed - have);
+                in = ByteBuffer.wrap(buf, 0, needed);
+            } else if (step.isDone()) {
+                return step.result();
             } else {
-                checkChoice(method, read(Transport.of(new ByteArrayInputStream(first), OutputStream.nullOutputStream()),
-                        Socks5Codec::decodeInitialResponse));
-                authReply = read(transport, Socks5Codec::decodePasswordAuthResponse);
+                throw new ProtocolViolation(step.failure().description());
             }
-            if (!authReply.isSuccess()) {
-                throw new ProtocolViolation("it refused the username/password (RFC 1929 status "
-                        + String.format("0x%02X", authReply.status() & 0xFF) + ")");
-            }
-        }
-        return read(transport, Socks5Codec::decodeCommandResponse);
-    }
-
-    private static void checkChoice(Socks5AuthMethod offered, Socks5InitialResponse choice) throws ProtocolViolation {
-        if (!choice.authMethod().equals(offered)) {
-            throw new ProtocolViolation("it accepts none of the offered authentication methods (offered "
-                    + offered + ", answered " + choice.authMethod() + ")");
-        }
-    }
-
-    private static <T> T read(Transport transport, Function<ByteBuffer, Socks5Decoded<T>> decoder)
-            throws IOException {
-        try {
-            return Socks5Reader.read(transport::readFully, decoder);
-        } catch (Socks5Reader.MalformedException e) {
-            throw new ProtocolViolation("it does not speak SOCKS5: " + e.getMessage());
         }
     }
 }

@@ -81,6 +81,33 @@ class SocksHandshakeTest {
                 new ByteArrayOutputStream()), SocksHandshake.connectRequest(
                         InetSocketAddress.createUnresolved("x.test", 1)), new Socks5PasswordAuthRequest("k", "p")));
         assertTrue(e.getMessage().contains("refused the username/password"), e.getMessage());
+        assertTrue(e.getMessage().contains("failure (RFC 1929 status 0x01)"), "the typed status: " + e.getMessage());
+    }
+
+    @Test
+    void readsOnlyTheBytesEachReplyHasAndWritesOnce() throws Exception {
+        ByteArrayInputStream in = new ByteArrayInputStream(concat(bytes(5, 2), bytes(1, 0),
+                bytes(5, 0, 0, 3, 3, 'a', 'b', 'c', 0, 80), APP_DATA));
+        java.util.List<Integer> reads = new java.util.ArrayList<>();
+        java.util.List<Integer> writes = new java.util.ArrayList<>();
+        Transport inner = Transport.of(in, new ByteArrayOutputStream());
+        Transport recording = new Transport() {
+            @Override
+            public void write(byte[] bytes) throws IOException {
+                writes.add(bytes.length);
+                inner.write(bytes);
+            }
+
+            @Override
+            public void readFully(byte[] into, int offset, int length) throws IOException {
+                reads.add(length);
+                inner.readFully(into, offset, length);
+            }
+        };
+        SocksHandshake.connect(recording, SocksHandshake.connectRequest(InetSocketAddress.createUnresolved("x.test", 80)),
+                new Socks5PasswordAuthRequest("key", "0"));
+        assertEquals(java.util.List.of(3 + 7 + 13), writes, "greeting, credentials and request in one write");
+        assertEquals(java.util.List.of(2, 2, 5, 5), reads, "choice, status, the reply's head, its name and port");
     }
 
     @Test

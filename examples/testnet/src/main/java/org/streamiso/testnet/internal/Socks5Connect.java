@@ -1,28 +1,22 @@
 package org.streamiso.testnet.internal;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.function.Function;
-import org.streamiso.socks.Socks5AuthMethod;
-import org.streamiso.socks.Socks5Codec;
+import org.streamiso.socks.Socks5ClientHandshake;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.socks.Socks5Decoded;
-import org.streamiso.socks.Socks5InitialRequest;
-import org.streamiso.socks.Socks5InitialResponse;
-import org.streamiso.socks.Socks5Reader;
+import org.streamiso.socks.Socks5HandshakeFailure;
+import org.streamiso.socks.Socks5Step;
 
 /**
- * A SOCKS5 CONNECT by hostname with the project's codec, one message at a time, for probing the private
- * network and for its tests.
+ * A SOCKS5 CONNECT by hostname with the project's client handshake ({@link Socks5ClientHandshake}, one message
+ * at a time), for probing the private network and for its tests.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc1928">RFC 1928</a>
  */
@@ -42,43 +36,50 @@ public final class Socks5Connect {
     public static Socket connect(InetSocketAddress socksPort, String dstAddr, int dstPort, int timeoutMillis)
             throws IOException {
         Socks5CommandRequest request = Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, dstAddr, dstPort);
+        // One message at a time: no CONNECT leaves before the SocksPort chose "no authentication".
+        Socks5ClientHandshake handshake = Socks5ClientHandshake.stepByStep(request, null);
         Socket socket = new Socket();
         try {
             socket.connect(socksPort, timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-
-            out.write(Socks5Codec.encode(new Socks5InitialRequest(List.of(Socks5AuthMethod.NO_AUTH))));
-            out.flush();
-            Socks5InitialResponse choice = read(in, socksPort, Socks5Codec::decodeInitialResponse);
-            if (!choice.authMethod().equals(Socks5AuthMethod.NO_AUTH)) {
-                throw new IOException("SocksPort " + socksPort + " chose " + choice.authMethod()
-                        + "; no CONNECT was sent. Is a SOCKS5 server with no authentication listening there?");
+            byte[] buf = new byte[Socks5ClientHandshake.MAX_MESSAGE];
+            ByteBuffer received = ByteBuffer.wrap(buf, 0, 0);
+            while (true) {
+                Socks5Step<Socks5CommandResponse> step = handshake.next(received);
+                if (step.isSend()) {
+                    out.write(step.bytes());
+                    out.flush();
+                } else if (step.needsMore()) {
+                    // Exactly the bytes the handshake asks for: the stream's first bytes stay in the socket.
+                    int have = received.remaining();
+                    System.arraycopy(buf, received.position(), buf, 0, have);
+                    int needed = step.bytesNeeded();
+                    if (in.readNBytes(buf, have, needed - have) != needed - have) {
+                        throw new IOException("SocksPort " + socksPort + " closed the connection during the handshake.");
+                    }
+                    received = ByteBuffer.wrap(buf, 0, needed);
+                } else if (step.isFailed()) {
+                    Socks5HandshakeFailure failure = step.failure();
+                    if (failure.kind() == Socks5HandshakeFailure.Kind.NO_ACCEPTABLE_METHOD) {
+                        throw new IOException("SocksPort " + socksPort + " is not usable: " + failure.description()
+                                + "; no CONNECT was sent. Is a SOCKS5 server with no authentication listening there?");
+                    }
+                    throw new IOException("SocksPort " + socksPort + " is not usable: " + failure.description()
+                            + "; the connection was closed.");
+                } else {
+                    Socks5CommandResponse reply = step.result();
+                    if (!reply.status().isSuccess()) {
+                        throw new Socks5ReplyException(reply.status(), socksPort);
+                    }
+                    socket.setSoTimeout(0);
+                    return socket;
+                }
             }
-            out.write(Socks5Codec.encode(request));
-            out.flush();
-            Socks5CommandResponse reply = read(in, socksPort, Socks5Codec::decodeCommandResponse);
-            if (!reply.status().isSuccess()) {
-                throw new Socks5ReplyException(reply.status(), socksPort);
-            }
-            socket.setSoTimeout(0);
-            return socket;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
-        }
-    }
-
-    private static <T> T read(InputStream in, InetSocketAddress socksPort,
-            Function<ByteBuffer, Socks5Decoded<T>> decoder) throws IOException {
-        try {
-            return Socks5Reader.read(Socks5Reader.of(in), decoder);
-        } catch (Socks5Reader.MalformedException e) {
-            throw new IOException("SocksPort " + socksPort + " answered something that is not SOCKS5 ("
-                    + e.getMessage() + "); the connection was closed.", e);
-        } catch (EOFException e) {
-            throw new IOException("SocksPort " + socksPort + " closed the connection during the handshake.", e);
         }
     }
 
