@@ -1,6 +1,7 @@
 package org.streamiso.agent.instrument.probe;
 
 import java.util.List;
+import org.streamiso.agent.bootstrap.nativepath.NativePathHooks;
 import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.HookPoint.Kind;
 
@@ -11,6 +12,8 @@ import org.streamiso.agent.instrument.HookPoint.Kind;
  * own C code.
  */
 public final class NativePathInstrumentation {
+    /** Where the hooks of this instrumentation live, in the bootstrap part. */
+    private static final Class<?> HOOKS = NativePathHooks.class;
     private static final String LOAD_HOOK = "(Ljava/lang/String;)V";
 
     private NativePathInstrumentation() {
@@ -20,15 +23,15 @@ public final class NativePathInstrumentation {
         return List.of(
                 // JDK 17 and 25: the other isReachable overload delegates here.
                 new HookPoint("java/net/InetAddress", "isReachable", "(Ljava/net/NetworkInterface;II)Z",
-                        "reachabilityProbe", "(Ljava/net/InetAddress;)V", new int[] {0}, Kind.CALL),
+                        HOOKS, "reachabilityProbe", "(Ljava/net/InetAddress;)V", new int[] {0}, Kind.CALL),
                 // JDK 17 and 25: System.load and Runtime.load.
                 new HookPoint("java/lang/Runtime", "load0", "(Ljava/lang/Class;Ljava/lang/String;)V",
-                        "nativeLibrary", LOAD_HOOK, new int[] {2}, Kind.CALL),
+                        HOOKS, "nativeLibrary", LOAD_HOOK, new int[] {2}, Kind.CALL),
                 // JDK 17 and 25 (module jdk.sctp): every SctpChannel, SctpMultiChannel and SctpServerChannel.
                 new HookPoint("sun/nio/ch/sctp/SctpNet", "socket", "(Z)Ljava/io/FileDescriptor;",
-                        "sctpSocket", "()V", new int[0], Kind.CALL),
+                        HOOKS, "sctpSocket", "()V", new int[0], Kind.CALL),
                 // JDK 17 and 25: System.loadLibrary and Runtime.loadLibrary.
                 new HookPoint("java/lang/Runtime", "loadLibrary0", "(Ljava/lang/Class;Ljava/lang/String;)V",
-                        "nativeLibrary", LOAD_HOOK, new int[] {2}, Kind.CALL));
+                        HOOKS, "nativeLibrary", LOAD_HOOK, new int[] {2}, Kind.CALL));
     }
 }
