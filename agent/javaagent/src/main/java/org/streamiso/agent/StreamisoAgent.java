@@ -14,7 +14,9 @@ import org.streamiso.agent.bootstrap.ResolverGuard;
 import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.JdkTransformer;
 import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
-import org.streamiso.agent.instrument.probe.NativePathInstrumentation;
+import org.streamiso.agent.instrument.nativepath.InetAddressInstrumentation;
+import org.streamiso.agent.instrument.nativepath.RuntimeInstrumentation;
+import org.streamiso.agent.instrument.nativepath.SctpNetInstrumentation;
 import org.streamiso.agent.instrument.process.ProcessInstrumentation;
 import org.streamiso.agent.instrument.socket.NetInstrumentation;
 import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
@@ -132,7 +134,9 @@ public final class StreamisoAgent {
         points.addAll(SocketChannelInstrumentation.hookPoints());
         points.addAll(NetInstrumentation.hookPoints());
         points.addAll(DatagramInstrumentation.hookPoints());
-        points.addAll(NativePathInstrumentation.hookPoints());
+        points.addAll(InetAddressInstrumentation.hookPoints());
+        points.addAll(RuntimeInstrumentation.hookPoints());
+        points.addAll(SctpNetInstrumentation.hookPoints());
         points.addAll(ProcessInstrumentation.hookPoints());
         return points;
     }

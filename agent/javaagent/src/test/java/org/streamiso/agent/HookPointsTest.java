@@ -13,6 +13,14 @@ import net.bytebuddy.jar.asm.Type;
 import org.junit.jupiter.api.Test;
 import org.streamiso.agent.bootstrap.socket.SocketHooks;
 import org.streamiso.agent.instrument.HookPoint;
+import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
+import org.streamiso.agent.instrument.nativepath.InetAddressInstrumentation;
+import org.streamiso.agent.instrument.nativepath.RuntimeInstrumentation;
+import org.streamiso.agent.instrument.nativepath.SctpNetInstrumentation;
+import org.streamiso.agent.instrument.process.ProcessInstrumentation;
+import org.streamiso.agent.instrument.socket.NetInstrumentation;
+import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
+import org.streamiso.agent.instrument.socket.SocketImplInstrumentation;
 
 /**
  * The seam between the instrumentation and the hooks, checked without starting the agent: every hook point names a
@@ -22,6 +30,10 @@ import org.streamiso.agent.instrument.HookPoint;
  * renamed or retyped hook fails here instead of at the first connect inside {@code java.base}.
  */
 class HookPointsTest {
+    private static final List<Class<?>> INSTRUMENTATIONS = List.of(SocketImplInstrumentation.class,
+            SocketChannelInstrumentation.class, NetInstrumentation.class, DatagramInstrumentation.class,
+            InetAddressInstrumentation.class, RuntimeInstrumentation.class, SctpNetInstrumentation.class,
+            ProcessInstrumentation.class);
 
     @Test
     void everyHookPointResolvesToAHookAndAJdkMethodThatFit() throws Exception {
@@ -106,6 +118,28 @@ class HookPointsTest {
                 SocketHooks.class, "checkDirectConnect", "(Ljava/net/InetAddress;I)V", new int[] {1, 2},
                 HookPoint.Kind.CALL)));
         assertFalse(StreamisoAgent.hookPoints().isEmpty());
+    }
+
+    /** The layout: {@code instrument.socket.*Instrumentation} calls hooks of {@code bootstrap.socket}, and so on. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyHookLivesInTheBootstrapPackageOfItsInstrumentationsConcern() throws Exception {
+        List<String> listed = new ArrayList<>();
+        for (Class<?> instrumentation : INSTRUMENTATIONS) {
+            String concern = instrumentation.getPackageName().substring("org.streamiso.agent.instrument.".length());
+            for (HookPoint p : (List<HookPoint>) instrumentation.getMethod("hookPoints").invoke(null)) {
+                assertEquals("org.streamiso.agent.bootstrap." + concern, p.hookOwner().getPackageName(),
+                        instrumentation.getSimpleName() + ": " + p.displayName() + " calls " + p.hookOwner().getName());
+                listed.add(p.displayName() + p.descriptor());
+            }
+        }
+        List<String> all = new ArrayList<>();
+        for (HookPoint p : StreamisoAgent.hookPoints()) {
+            all.add(p.displayName() + p.descriptor());
+        }
+        java.util.Collections.sort(listed);
+        java.util.Collections.sort(all);
+        assertEquals(all, listed, "every instrumentation premain uses is listed here, and no other");
     }
 
     @Test
