@@ -10,10 +10,10 @@ import java.util.jar.JarFile;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.InstalledAgent;
 import org.streamiso.agent.bootstrap.Log;
-import org.streamiso.agent.bootstrap.ResolverGuard;
 import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.JdkTransformer;
 import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
+import org.streamiso.agent.instrument.dns.InetAddressResolverInstrumentation;
 import org.streamiso.agent.instrument.nativepath.InetAddressInstrumentation;
 import org.streamiso.agent.instrument.nativepath.RuntimeInstrumentation;
 import org.streamiso.agent.instrument.nativepath.SctpNetInstrumentation;
@@ -75,7 +75,7 @@ public final class StreamisoAgent {
             inst.redefineModule(sctp.get(), Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of());
         }
         InstalledAgent.install(config, new FirstParty());
-        ResolverGuard.install(InstalledAgent.router());
+        InetAddressResolverInstrumentation.install(InstalledAgent.router());
 
         List<HookPoint> points = hookPoints();
         checkOnBootClassPath(points);

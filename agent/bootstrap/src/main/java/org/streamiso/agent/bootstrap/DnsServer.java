@@ -302,7 +302,7 @@ public final class DnsServer {
                     if (address == null) {
                         return DnsMessages.error(q, DnsMessages.NXDOMAIN, limit);
                     }
-                    return DnsMessages.pointer(q, ResolverGuard.reverse(router, address), ttl, limit);
+                    return DnsMessages.pointer(q, Lookups.reverse(router, address), ttl, limit);
                 default:
                     // MX, TXT, SRV, ANY, ...: Tor's RESOLVE answers addresses only.
                     return DnsMessages.error(q, DnsMessages.NOTIMP, limit);
@@ -324,7 +324,7 @@ public final class DnsServer {
         if (host.isEmpty()) {
             throw new UnknownHostException("the root has no address");
         }
-        InetAddress[] found = ResolverGuard.localAnswer(router, host, v6 ? ResolverGuard.IPV6 : ResolverGuard.IPV4);
+        InetAddress[] found = Lookups.localAnswer(router, host, v6 ? Lookups.IPV6 : Lookups.IPV4);
         if (found == null && router.isBypassedName(host)) {
             found = InetAddress.getAllByName(host); // the machine's resolver, as bypass= allows; counted there
         }
@@ -337,7 +337,7 @@ public final class DnsServer {
                 if (!reply.status().isSuccess()) {
                     throw new TorAnswered(reply.status());
                 }
-                found = new InetAddress[] {ResolverGuard.answerOf(router, host, reply)};
+                found = new InetAddress[] {Lookups.answerOf(router, host, reply)};
             }
         }
         for (InetAddress a : found) {
