@@ -8,13 +8,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.jar.JarFile;
 import org.streamiso.agent.bootstrap.AgentConfig;
-import org.streamiso.agent.bootstrap.Hooks;
+import org.streamiso.agent.bootstrap.InstalledAgent;
 import org.streamiso.agent.bootstrap.Log;
-import org.streamiso.agent.bootstrap.ResolverGuard;
 import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.JdkTransformer;
 import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
-import org.streamiso.agent.instrument.probe.NativePathInstrumentation;
+import org.streamiso.agent.instrument.dns.InetAddressResolverInstrumentation;
+import org.streamiso.agent.instrument.nativepath.InetAddressInstrumentation;
+import org.streamiso.agent.instrument.nativepath.RuntimeInstrumentation;
+import org.streamiso.agent.instrument.nativepath.SctpNetInstrumentation;
 import org.streamiso.agent.instrument.process.ProcessInstrumentation;
 import org.streamiso.agent.instrument.socket.NetInstrumentation;
 import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
@@ -50,8 +52,8 @@ public final class StreamisoAgent {
     public static void agentmain(String arguments, Instrumentation inst) {
         start(arguments, inst);
         Log.warn("attached to a running JVM: new connections and lookups go through SocksPort "
-                + Hooks.router().config().socksPortText() + " from now on, but connections opened before now stay "
-                + "direct, and keep-alive pools (HTTP clients, database pools) keep sending new requests over them "
+                + InstalledAgent.router().config().socksPortText() + " from now on, but connections opened before now "
+                + "stay direct, and keep-alive pools (HTTP clients, database pools) keep sending new requests over them "
                 + "outside Tor. Restart the application with -javaagent, or close its connection pools, for every "
                 + "request to go through Tor.");
     }
@@ -59,11 +61,12 @@ public final class StreamisoAgent {
     static void start(String arguments, Instrumentation inst) {
         ensureOnBootClassPath(inst);
         AgentConfig config = AgentArguments.parse(arguments);
-        if (Hooks.isInstalled()) {
+        if (InstalledAgent.isInstalled()) {
             checkSameAsInstalled(config);
             return;
         }
-        Module hooks = Hooks.class.getModule();
+        // The bootstrap part's unnamed module, which every hook package (and this class) is in.
+        Module hooks = InstalledAgent.class.getModule();
         inst.redefineModule(Object.class.getModule(), Set.of(hooks), Map.of(),
                 Map.of("java.net", Set.of(hooks), "sun.nio.ch", Set.of(hooks), "java.lang", Set.of(hooks)), Set.of(),
                 Map.of());
@@ -71,10 +74,12 @@ public final class StreamisoAgent {
         if (sctp.isPresent()) {
             inst.redefineModule(sctp.get(), Set.of(hooks), Map.of(), Map.of(), Set.of(), Map.of());
         }
-        Hooks.install(config, new FirstParty());
-        ResolverGuard.install(Hooks.router());
+        InstalledAgent.install(config, new FirstParty());
+        InetAddressResolverInstrumentation.install(InstalledAgent.router());
 
-        JdkTransformer transformer = new JdkTransformer(hookPoints());
+        List<HookPoint> points = hookPoints();
+        checkOnBootClassPath(points);
+        JdkTransformer transformer = new JdkTransformer(points);
         inst.addTransformer(transformer, true);
         rewriteNow(inst, transformer);
         Log.info("routing every TCP connection and every name lookup through SocksPort " + config.socksPortText()
@@ -87,7 +92,7 @@ public final class StreamisoAgent {
      * cannot be told.
      */
     private static void checkSameAsInstalled(AgentConfig config) {
-        AgentConfig installed = Hooks.router().config();
+        AgentConfig installed = InstalledAgent.router().config();
         if (!java.util.Objects.equals(installed.childArguments(), config.childArguments())) {
             throw new IllegalArgumentException("-javaagent: streamiso is loaded twice in this JVM with different "
                     + "arguments (JAVA_TOOL_OPTIONS and the command line?), and only the first are in force (expected: "
@@ -129,9 +134,27 @@ public final class StreamisoAgent {
         points.addAll(SocketChannelInstrumentation.hookPoints());
         points.addAll(NetInstrumentation.hookPoints());
         points.addAll(DatagramInstrumentation.hookPoints());
-        points.addAll(NativePathInstrumentation.hookPoints());
+        points.addAll(InetAddressInstrumentation.hookPoints());
+        points.addAll(RuntimeInstrumentation.hookPoints());
+        points.addAll(SctpNetInstrumentation.hookPoints());
         points.addAll(ProcessInstrumentation.hookPoints());
         return points;
+    }
+
+    /**
+     * Every hook's class must be a bootstrap class: the injected call inside {@code java.base} resolves it through
+     * the bootstrap class loader, and a class missing there would fail only at the first connect. Naming the classes
+     * here loads them (without initialising them), so a missing one stops premain instead.
+     */
+    private static void checkOnBootClassPath(List<HookPoint> points) {
+        for (HookPoint p : points) {
+            if (p.hookOwner().getClassLoader() != null) {
+                throw new IllegalStateException("the hook class " + p.hookOwner().getName() + " of "
+                        + p.displayName() + " is not a bootstrap class, so the JDK code that calls it could not find "
+                        + "it; nothing was instrumented. Load streamiso.jar whole on the bootstrap class path, as its "
+                        + "manifest's Boot-Class-Path does.");
+            }
+        }
     }
 
     /**

@@ -39,7 +39,8 @@ class HookInjectorTest {
     @Test
     void refusesAHookWhoseResultDoesNotFitTheMethod() {
         assertThrows(IllegalArgumentException.class, () -> new HookPoint("sun/nio/ch/Net", "connect",
-                "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)I", "checkDirectConnect",
+                "(Ljava/net/ProtocolFamily;Ljava/io/FileDescriptor;Ljava/net/InetAddress;I)I",
+                org.streamiso.agent.bootstrap.socket.SocketHooks.class, "checkDirectConnect",
                 "(Ljava/net/InetAddress;I)Z", new int[] {2, 3}, HookPoint.Kind.CALL));
     }
 }

@@ -11,17 +11,29 @@ import java.util.ArrayList;
 import java.util.List;
 import net.bytebuddy.jar.asm.Type;
 import org.junit.jupiter.api.Test;
-import org.streamiso.agent.bootstrap.Hooks;
+import org.streamiso.agent.bootstrap.socket.SocketHooks;
 import org.streamiso.agent.instrument.HookPoint;
+import org.streamiso.agent.instrument.datagram.DatagramInstrumentation;
+import org.streamiso.agent.instrument.nativepath.InetAddressInstrumentation;
+import org.streamiso.agent.instrument.nativepath.RuntimeInstrumentation;
+import org.streamiso.agent.instrument.nativepath.SctpNetInstrumentation;
+import org.streamiso.agent.instrument.process.ProcessInstrumentation;
+import org.streamiso.agent.instrument.socket.NetInstrumentation;
+import org.streamiso.agent.instrument.socket.SocketChannelInstrumentation;
+import org.streamiso.agent.instrument.socket.SocketImplInstrumentation;
 
 /**
  * The seam between the instrumentation and the hooks, checked without starting the agent: every hook point names a
- * public static method of {@link Hooks} with exactly the descriptor the injected call uses, every value the injected
- * code passes fits the hook's parameter, and the JDK method exists with its descriptor on the running JDK (where its
- * class exists: JDK 17's legacy implementations are gone in 18). A renamed or retyped hook fails here instead of at
- * the first connect inside {@code java.base}.
+ * public static method of its hook class (resolved by reflection on that class) with exactly the descriptor the
+ * injected call uses, every value the injected code passes fits the hook's parameter, and the JDK method exists with
+ * its descriptor on the running JDK (where its class exists: JDK 17's legacy implementations are gone in 18). A
+ * renamed or retyped hook fails here instead of at the first connect inside {@code java.base}.
  */
 class HookPointsTest {
+    private static final List<Class<?>> INSTRUMENTATIONS = List.of(SocketImplInstrumentation.class,
+            SocketChannelInstrumentation.class, NetInstrumentation.class, DatagramInstrumentation.class,
+            InetAddressInstrumentation.class, RuntimeInstrumentation.class, SctpNetInstrumentation.class,
+            ProcessInstrumentation.class);
 
     @Test
     void everyHookPointResolvesToAHookAndAJdkMethodThatFit() throws Exception {
@@ -30,7 +42,8 @@ class HookPointsTest {
         for (HookPoint p : StreamisoAgent.hookPoints()) {
             Method hook = hook(p);
             if (hook == null) {
-                problems.add(p.displayName() + ": no public static Hooks." + p.hookName() + p.hookDescriptor());
+                problems.add(p.displayName() + ": no public static " + p.hookOwner().getName() + "." + p.hookName()
+                        + p.hookDescriptor() + ", which the injected call names" + namesakes(p));
                 continue;
             }
             Class<?> owner;
@@ -90,24 +103,77 @@ class HookPointsTest {
     @Test
     void aHookThatIsNotThereIsFound() throws Exception {
         HookPoint renamed = new HookPoint("sun/nio/ch/Net", "connect", "(Ljava/net/InetAddress;I)V",
-                "checkDirectConnectRenamed", "(Ljava/net/InetAddress;I)V", new int[] {1, 2}, HookPoint.Kind.CALL);
+                SocketHooks.class, "checkDirectConnectRenamed", "(Ljava/net/InetAddress;I)V", new int[] {1, 2},
+                HookPoint.Kind.CALL);
         assertEquals(null, hook(renamed));
         HookPoint retyped = new HookPoint("sun/nio/ch/Net", "connect", "(Ljava/net/InetAddress;I)V",
-                "checkDirectConnect", "(Ljava/net/SocketAddress;I)V", new int[] {1, 2}, HookPoint.Kind.CALL);
+                SocketHooks.class, "checkDirectConnect", "(Ljava/net/SocketAddress;I)V", new int[] {1, 2},
+                HookPoint.Kind.CALL);
         assertEquals(null, hook(retyped));
+        HookPoint moved = new HookPoint("sun/nio/ch/Net", "connect", "(Ljava/net/InetAddress;I)V",
+                org.streamiso.agent.bootstrap.datagram.DatagramHooks.class, "checkDirectConnect",
+                "(Ljava/net/InetAddress;I)V", new int[] {1, 2}, HookPoint.Kind.CALL);
+        assertEquals(null, hook(moved));
         assertNotNull(hook(new HookPoint("sun/nio/ch/Net", "connect", "(Ljava/net/InetAddress;I)V",
-                "checkDirectConnect", "(Ljava/net/InetAddress;I)V", new int[] {1, 2}, HookPoint.Kind.CALL)));
+                SocketHooks.class, "checkDirectConnect", "(Ljava/net/InetAddress;I)V", new int[] {1, 2},
+                HookPoint.Kind.CALL)));
         assertFalse(StreamisoAgent.hookPoints().isEmpty());
     }
 
+    /** The layout: {@code instrument.socket.*Instrumentation} calls hooks of {@code bootstrap.socket}, and so on. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyHookLivesInTheBootstrapPackageOfItsInstrumentationsConcern() throws Exception {
+        List<String> listed = new ArrayList<>();
+        for (Class<?> instrumentation : INSTRUMENTATIONS) {
+            String concern = instrumentation.getPackageName().substring("org.streamiso.agent.instrument.".length());
+            for (HookPoint p : (List<HookPoint>) instrumentation.getMethod("hookPoints").invoke(null)) {
+                assertEquals("org.streamiso.agent.bootstrap." + concern, p.hookOwner().getPackageName(),
+                        instrumentation.getSimpleName() + ": " + p.displayName() + " calls " + p.hookOwner().getName());
+                listed.add(p.displayName() + p.descriptor());
+            }
+        }
+        List<String> all = new ArrayList<>();
+        for (HookPoint p : StreamisoAgent.hookPoints()) {
+            all.add(p.displayName() + p.descriptor());
+        }
+        java.util.Collections.sort(listed);
+        java.util.Collections.sort(all);
+        assertEquals(all, listed, "every instrumentation premain uses is listed here, and no other");
+    }
+
+    @Test
+    void theInjectedCallNamesTheHookClassInInternalForm() {
+        for (HookPoint p : StreamisoAgent.hookPoints()) {
+            assertEquals(Type.getInternalName(p.hookOwner()), p.hookOwnerName(), p.displayName());
+            assertEquals(p.hookOwner().getName().replace('.', '/'), p.hookOwnerName(), p.displayName());
+        }
+    }
+
+    /** The hook on its class: public, static, of that name and exactly that descriptor; else null. */
     private static Method hook(HookPoint p) {
-        for (Method m : Hooks.class.getDeclaredMethods()) {
+        if (!Modifier.isPublic(p.hookOwner().getModifiers())) {
+            return null;
+        }
+        for (Method m : p.hookOwner().getDeclaredMethods()) {
             if (m.getName().equals(p.hookName()) && Type.getMethodDescriptor(m).equals(p.hookDescriptor())
                     && Modifier.isStatic(m.getModifiers()) && Modifier.isPublic(m.getModifiers())) {
                 return m;
             }
         }
         return null;
+    }
+
+    /** For a message: the methods of the hook's name that its class does have, with their descriptors. */
+    private static String namesakes(HookPoint p) {
+        List<String> found = new ArrayList<>();
+        for (Method m : p.hookOwner().getDeclaredMethods()) {
+            if (m.getName().equals(p.hookName())) {
+                found.add(Type.getMethodDescriptor(m) + (Modifier.isStatic(m.getModifiers())
+                        && Modifier.isPublic(m.getModifiers()) ? "" : " (not public static)"));
+            }
+        }
+        return found.isEmpty() ? "; it has no method of that name" : "; it has " + String.join(", ", found);
     }
 
     private static Method jdkMethod(Class<?> owner, HookPoint p) {

@@ -55,7 +55,7 @@ public final class ApiBridge {
 
     /** A new identity for one scope: its later streams get new credentials, every other key keeps its own. */
     public static void renew(String scope) {
-        Hooks.router().socksPort().isolation().renew(scope);
+        InstalledAgent.router().socksPort().isolation().renew(scope);
         if (Log.isEnabled(Log.Level.INFO)) {
             Log.info("renewed the identity of scope " + Log.scrub(scope) + ": its next streams get new circuits.");
         }
@@ -63,7 +63,7 @@ public final class ApiBridge {
 
     /** The SocksPort, the isolation modes and the application's name. */
     public static String[] status() {
-        SocksPort socks = Hooks.router().socksPort();
+        SocksPort socks = InstalledAgent.router().socksPort();
         return new String[] {socks.text(), socks.isolation().modesText(), socks.isolation().app()};
     }
 }

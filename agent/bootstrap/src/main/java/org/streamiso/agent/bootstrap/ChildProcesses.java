@@ -359,8 +359,8 @@ public final class ChildProcesses {
      * the one the application gave (or of this JVM's), never the application's own map, which its
      * {@code ProcessBuilder} keeps.
      */
-    static Process start(Plan plan, Map<String, String> environment, String dir, ProcessBuilder.Redirect[] redirects,
-            boolean redirectErrorStream) throws IOException {
+    public static Process start(Plan plan, Map<String, String> environment, String dir,
+            ProcessBuilder.Redirect[] redirects, boolean redirectErrorStream) throws IOException {
         Map<String, String> env = environment;
         if (!plan.set.isEmpty() || !plan.removed.isEmpty()) {
             env = new ProcessBuilder().environment(); // the JDK's own map type, which ProcessImpl requires
@@ -384,7 +384,7 @@ public final class ChildProcesses {
     }
 
     /** Whether the current thread is inside {@link #start}: that start is the rewritten one. */
-    static boolean isStarting() {
+    public static boolean isStarting() {
         return STARTING.get() != null;
     }
 

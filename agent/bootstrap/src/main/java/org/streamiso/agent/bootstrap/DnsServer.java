@@ -51,7 +51,7 @@ import org.streamiso.socks.Socks5CommandType;
  * placeholder under {@code dns=mapped}), PTR as a reverse lookup; every other question gets an error reply, never an
  * exception inside the agent. Answers carry the JDK's cache TTL ({@code networkaddress.cache.ttl}).
  */
-final class DnsServer {
+public final class DnsServer {
     /** The nameservers one JVM may ask; past this a query is refused as UDP always was. */
     static final int MAX_NAMESERVERS = 64;
     static final int MAX_WORKERS = 16;
@@ -90,7 +90,7 @@ final class DnsServer {
      * Whether a datagram to or a connection to {@code target} is a DNS query the server answers: port 53 of an address
      * outside the bypass.
      */
-    boolean answers(InetSocketAddress target) {
+    public boolean answers(InetSocketAddress target) {
         if (target.getPort() != 53) {
             return false;
         }
@@ -106,12 +106,12 @@ final class DnsServer {
     }
 
     /** Whether this is one of the server's own channels, whose datagrams go to the application's sockets. */
-    boolean isOwn(DatagramChannel channel) {
+    public boolean isOwn(DatagramChannel channel) {
         return own.contains(channel);
     }
 
     /** Whether {@code address:port} is one of the responders, which the application's sockets may reach directly. */
-    boolean isResponder(InetAddress address, int port) {
+    public boolean isResponder(InetAddress address, int port) {
         return address.isLoopbackAddress() && (nameserverByUdpPort.containsKey(port) || tcpPorts.contains(port))
                 && isResponderAddress(address);
     }
@@ -122,7 +122,7 @@ final class DnsServer {
     }
 
     /** The nameserver a responder's address stands for, or {@code address} itself: what a channel reports. */
-    InetSocketAddress reported(InetSocketAddress address) {
+    public InetSocketAddress reported(InetSocketAddress address) {
         if (address == null || nameserverByUdpPort.isEmpty() || address.isUnresolved()
                 || !isResponderAddress(address.getAddress())) {
             return address;
@@ -140,7 +140,7 @@ final class DnsServer {
      * @param channel the application's channel, bound here if it is not yet (the JDK would bind it in the send)
      * @param query   the datagram; consumed as the JDK's send consumes it
      */
-    int send(DatagramChannel channel, ByteBuffer query, InetSocketAddress nameserver) throws IOException {
+    public int send(DatagramChannel channel, ByteBuffer query, InetSocketAddress nameserver) throws IOException {
         int id = query.remaining() >= 2
                 ? ((query.get(query.position()) & 0xff) << 8) | (query.get(query.position() + 1) & 0xff) : -1;
         int port = localPort(channel);
@@ -168,7 +168,7 @@ final class DnsServer {
      * The responder's UDP address for a query of ID {@code id} (-1: too short to have one) sent from a socket bound
      * to {@code localPort} (JDK 17's legacy datagram implementation), after noting its origin.
      */
-    InetSocketAddress sendTo(int localPort, int id, InetSocketAddress nameserver) throws IOException {
+    public InetSocketAddress sendTo(int localPort, int id, InetSocketAddress nameserver) throws IOException {
         Responder r = responder(nameserver);
         noteOrigin(localPort, id);
         return r.udpAddress;
@@ -190,12 +190,12 @@ final class DnsServer {
     }
 
     /** The responder's UDP address for {@code DatagramChannel.connect(nameserver)}; the channel's writes carry its key. */
-    InetSocketAddress connectTo(DatagramChannel channel, InetSocketAddress nameserver) throws IOException {
+    public InetSocketAddress connectTo(DatagramChannel channel, InetSocketAddress nameserver) throws IOException {
         return connectTo(localPort(channel), nameserver);
     }
 
     /** As {@link #connectTo(DatagramChannel, InetSocketAddress)}, for a socket bound to {@code localPort}. */
-    InetSocketAddress connectTo(int localPort, InetSocketAddress nameserver) throws IOException {
+    public InetSocketAddress connectTo(int localPort, InetSocketAddress nameserver) throws IOException {
         Responder r = responder(nameserver);
         connectedOrigins.put(localPort, Isolation.Origin.current());
         return r.udpAddress;
@@ -302,7 +302,7 @@ final class DnsServer {
                     if (address == null) {
                         return DnsMessages.error(q, DnsMessages.NXDOMAIN, limit);
                     }
-                    return DnsMessages.pointer(q, ResolverGuard.reverse(router, address), ttl, limit);
+                    return DnsMessages.pointer(q, Lookups.reverse(router, address), ttl, limit);
                 default:
                     // MX, TXT, SRV, ANY, ...: Tor's RESOLVE answers addresses only.
                     return DnsMessages.error(q, DnsMessages.NOTIMP, limit);
@@ -324,7 +324,7 @@ final class DnsServer {
         if (host.isEmpty()) {
             throw new UnknownHostException("the root has no address");
         }
-        InetAddress[] found = ResolverGuard.localAnswer(router, host, v6 ? ResolverGuard.IPV6 : ResolverGuard.IPV4);
+        InetAddress[] found = Lookups.localAnswer(router, host, v6 ? Lookups.IPV6 : Lookups.IPV4);
         if (found == null && router.isBypassedName(host)) {
             found = InetAddress.getAllByName(host); // the machine's resolver, as bypass= allows; counted there
         }
@@ -337,7 +337,7 @@ final class DnsServer {
                 if (!reply.status().isSuccess()) {
                     throw new TorAnswered(reply.status());
                 }
-                found = new InetAddress[] {ResolverGuard.answerOf(router, host, reply)};
+                found = new InetAddress[] {Lookups.answerOf(router, host, reply)};
             }
         }
         for (InetAddress a : found) {

@@ -22,7 +22,7 @@ import java.nio.channels.SocketChannel;
  * class's module (the bootstrap loader's unnamed module). The handles are looked up on first use, so
  * an application that never connects pays nothing at start-up.
  */
-final class JdkAccess {
+public final class JdkAccess {
     /** poll(2)'s POLLIN and POLLOUT, as sun.nio.ch.Net defines them for this platform. */
     static final int POLLIN;
     static final int POLLOUT;
@@ -115,7 +115,7 @@ final class JdkAccess {
     }
 
     /** {@code DatagramSocketImpl.localPort} of a bound legacy socket. */
-    static int localPort(java.net.DatagramSocketImpl impl) {
+    public static int localPort(java.net.DatagramSocketImpl impl) {
         try {
             return (int) LegacyDatagram.LOCAL_PORT.invokeExact(impl);
         } catch (RuntimeException | Error e) {
@@ -126,7 +126,7 @@ final class JdkAccess {
     }
 
     /** The legacy implementation's native send, without its hook. */
-    static void send0(java.net.DatagramSocketImpl impl, java.net.DatagramPacket packet) throws IOException {
+    public static void send0(java.net.DatagramSocketImpl impl, java.net.DatagramPacket packet) throws IOException {
         try {
             LegacyDatagram.SEND0.invokeExact(impl, packet);
         } catch (IOException | RuntimeException | Error e) {
@@ -137,7 +137,7 @@ final class JdkAccess {
     }
 
     /** The legacy implementation's connect, through its hook, which lets a responder through. */
-    static void connect(java.net.DatagramSocketImpl impl, InetAddress address, int port) throws IOException {
+    public static void connect(java.net.DatagramSocketImpl impl, InetAddress address, int port) throws IOException {
         try {
             LegacyDatagram.CONNECT.invokeExact(impl, address, port);
         } catch (IOException | RuntimeException | Error e) {

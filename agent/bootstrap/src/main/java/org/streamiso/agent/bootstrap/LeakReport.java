@@ -46,7 +46,7 @@ public final class LeakReport {
      * Counts one refusal and logs it: {@code message} says what happened and what to do; the API and the
      * first calling class outside the JDK and the agent are added.
      */
-    static void refused(Kind kind, String api, String message) {
+    public static void refused(Kind kind, String api, String message) {
         long n = COUNTS.incrementAndGet(kind.ordinal());
         if (n <= LINES_PER_KIND) {
             Log.warn(message + " [" + api + ", called from " + caller() + "]");

@@ -3,6 +3,7 @@ package org.streamiso.agent.bootstrap;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.SocketImpl;
 import java.net.SocketOptions;
 import java.nio.channels.AsynchronousSocketChannel;
@@ -13,9 +14,67 @@ import java.nio.channels.SocketChannel;
  * connects its own socket or channel to the SocksPort (that connect passes the hooks, which let the SocksPort
  * through), bounds the handshake by the deadline, and afterwards restores the application's settings and reports
  * the destination the application asked for as the peer.
+ *
+ * <p>The socket hooks ({@code org.streamiso.agent.bootstrap.socket.SocketHooks}) decide where a connection goes
+ * and call one {@code connect} here per API; each reports the destination the application asked for
+ * ({@code remote}) as the peer, and on any failure closes the connection and throws what happened.
  */
-final class Legs {
+public final class Legs {
     private Legs() {
+    }
+
+    /**
+     * Connects a {@code java.net.Socket}'s implementation through the SocksPort to {@code target}, or, where
+     * {@code responder} is not null, to that TCP responder of the in-JVM DNS server.
+     */
+    public static void connect(Router router, SocketImpl impl, SocketAddress remote, InetSocketAddress target,
+            InetSocketAddress responder, long deadline) throws IOException {
+        connect(router, new Impl(impl, router.reportedPeer(remote)), target, responder, deadline);
+    }
+
+    /** As the {@code SocketImpl} one, for {@code SocketChannel.socket()}. */
+    public static void connect(Router router, Socket adaptor, SocketAddress remote, InetSocketAddress target,
+            InetSocketAddress responder, long deadline) throws IOException {
+        connect(router, new Adaptor(adaptor, router.reportedPeer(remote)), target, responder, deadline);
+    }
+
+    /** As the {@code SocketImpl} one, for an AsynchronousSocketChannel. */
+    public static void connect(Router router, AsynchronousSocketChannel channel, SocketAddress remote,
+            InetSocketAddress target, InetSocketAddress responder, long deadline) throws IOException {
+        connect(router, new Async(channel, router.reportedPeer(remote)), target, responder, deadline);
+    }
+
+    /** Connects a SocketChannel through the SocksPort to {@code target}. */
+    public static void connect(Router router, SocketChannel channel, SocketAddress remote, InetSocketAddress target,
+            long deadline) throws IOException {
+        router.socksPort().connect(new Channel(channel, router.reportedPeer(remote)), target, deadline);
+    }
+
+    /**
+     * Connects a SocketChannel to a TCP responder of the in-JVM DNS server with the JDK's own connect, not through
+     * the SocksPort: a non-blocking channel stays pending until {@code finishConnect}, as its selector loop expects
+     * (dnsjava's TCP client needs that). Returns what {@link SocketChannel#connect} returned.
+     */
+    public static boolean connectToDnsServer(Router router, SocketChannel channel, SocketAddress remote,
+            InetSocketAddress responder) throws IOException {
+        if (channel.getLocalAddress() == null) {
+            // Bound as the kernel would bind it for a loopback destination, so that the server learns whose
+            // key the queries carry before a pending connect completes.
+            channel.bind(new InetSocketAddress(responder.getAddress(), 0));
+        }
+        router.dnsServer().tcpConnected(((InetSocketAddress) channel.getLocalAddress()).getPort());
+        boolean connected = channel.connect(responder);
+        JdkAccess.reportPeer(channel, router.reportedPeer(remote));
+        return connected;
+    }
+
+    private static void connect(Router router, SocksPort.Leg leg, InetSocketAddress target,
+            InetSocketAddress responder, long deadline) throws IOException {
+        if (responder != null) {
+            connectDnsServer(leg, responder, deadline, router.dnsServer());
+        } else {
+            router.socksPort().connect(leg, target, deadline);
+        }
     }
 
     /** A {@code java.net.Socket}'s implementation; the handshake reads with SO_TIMEOUT. */
@@ -217,7 +276,8 @@ final class Legs {
         }
     }
 
-    static void closeQuietly(java.io.Closeable c) {
+    /** Closes a connection that failed; the caller throws the reason. */
+    public static void closeQuietly(java.io.Closeable c) {
         try {
             c.close();
         } catch (IOException ignored) {

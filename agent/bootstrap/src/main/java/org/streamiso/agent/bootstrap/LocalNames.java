@@ -83,9 +83,9 @@ final class LocalNames {
 
     private static InetAddress[] answer(String host, List<byte[]> v4, List<byte[]> v6, int characteristics)
             throws UnknownHostException {
-        boolean wantV4 = (characteristics & ResolverGuard.IPV4) != 0;
-        boolean wantV6 = (characteristics & ResolverGuard.IPV6) != 0;
-        boolean v6First = (characteristics & ResolverGuard.IPV6_FIRST) != 0;
+        boolean wantV4 = (characteristics & Lookups.IPV4) != 0;
+        boolean wantV6 = (characteristics & Lookups.IPV6) != 0;
+        boolean v6First = (characteristics & Lookups.IPV6_FIRST) != 0;
         if (Runtime.version().feature() < 18) {
             // JDK 17 asks for every family; its own resolver honours these two properties.
             wantV6 = !Boolean.getBoolean("java.net.preferIPv4Stack");

@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A {@link ReentrantLock}, not {@code synchronized}: lookups run on virtual threads too.
  */
-final class NameTable {
+public final class NameTable {
     /** How many names each table holds by default. */
     static final int DEFAULT_CAPACITY = 1 << 17;
 
@@ -100,7 +100,7 @@ final class NameTable {
     }
 
     /** Whether the address is in one of the placeholder ranges, mapped or not. */
-    static boolean isPlaceholder(byte[] a) {
+    public static boolean isPlaceholder(byte[] a) {
         return indexOf(a) >= 0;
     }
 

@@ -40,7 +40,7 @@ public final class Router {
     }
 
     /** The in-JVM DNS server, or null under {@code dns-server=off}. */
-    DnsServer dnsServer() {
+    public DnsServer dnsServer() {
         return dnsServer;
     }
 
@@ -48,7 +48,7 @@ public final class Router {
      * The in-JVM DNS server's TCP responder for a connection to port 53 outside the bypass, or null for any other
      * destination (and under {@code dns-server=off}).
      */
-    InetSocketAddress dnsTcpRedirect(SocketAddress remote) throws IOException {
+    public InetSocketAddress dnsTcpRedirect(SocketAddress remote) throws IOException {
         if (dnsServer == null || !(remote instanceof InetSocketAddress)) {
             return null;
         }
@@ -242,7 +242,7 @@ public final class Router {
     }
 
     /** Whether a datagram may go to this address under the {@code udp} and {@code bypass} arguments. */
-    boolean allowsDatagram(InetAddress address) {
+    public boolean allowsDatagram(InetAddress address) {
         switch (config.udp()) {
             case NONE:
                 return false;

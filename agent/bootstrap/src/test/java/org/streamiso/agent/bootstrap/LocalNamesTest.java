@@ -38,7 +38,7 @@ class LocalNamesTest {
 
     @Test
     void localhostIsLoopbackKeepingTheNameAsAsked() throws Exception {
-        InetAddress[] a = LocalNames.loopback("LOCALHOST.", ResolverGuard.IPV4 | ResolverGuard.IPV6);
+        InetAddress[] a = LocalNames.loopback("LOCALHOST.", Lookups.IPV4 | Lookups.IPV6);
         assertTrue(a[0].isLoopbackAddress());
         assertEquals("LOCALHOST.", a[0].getHostName());
         assertTrue(Arrays.stream(a).allMatch(InetAddress::isLoopbackAddress));

@@ -104,7 +104,7 @@ class RouterTest {
     @Test
     void bypassNoneRoutesLoopbackWhateverAnsweredIt() throws Exception {
         Router r = router("none", AgentConfig.Udp.BYPASS, new NameTable(4));
-        InetAddress[] localhost = LocalNames.loopback("localhost", ResolverGuard.IPV4 | ResolverGuard.IPV6);
+        InetAddress[] localhost = LocalNames.loopback("localhost", Lookups.IPV4 | Lookups.IPV6);
         assertEquals("localhost/127.0.0.1", localhost[0].toString());
         InetSocketAddress routed = r.routeOrNull(new InetSocketAddress(localhost[0], 8080));
         assertEquals(new InetSocketAddress(ip("127.0.0.1"), 8080), routed);
@@ -163,7 +163,7 @@ class RouterTest {
         ConnectException lan = assertThrows(ConnectException.class,
                 () -> r.routeOrNull(new InetSocketAddress(lanAnswer, 80)));
         assertTrue(lan.getMessage().contains("an address of this machine"), lan.getMessage());
-        InetAddress localhost = LocalNames.loopback("localhost", ResolverGuard.IPV4)[0];
+        InetAddress localhost = LocalNames.loopback("localhost", Lookups.IPV4)[0];
         assertEquals("127.0.0.1", r.routeOrNull(new InetSocketAddress(localhost, 80)).getHostString());
     }
 

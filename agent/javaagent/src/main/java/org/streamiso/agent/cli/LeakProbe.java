@@ -72,7 +72,7 @@ public final class LeakProbe {
 
     private static boolean agentInstalled() {
         try {
-            Class<?> hooks = Class.forName("org.streamiso.agent.bootstrap.Hooks", false, null);
+            Class<?> hooks = Class.forName("org.streamiso.agent.bootstrap.InstalledAgent", false, null);
             return Boolean.TRUE.equals(hooks.getMethod("isInstalled").invoke(null));
         } catch (ReflectiveOperationException | RuntimeException e) {
             return false;

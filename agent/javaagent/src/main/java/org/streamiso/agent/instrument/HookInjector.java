@@ -83,8 +83,8 @@ public final class HookInjector {
                         : parameters[parameterIndexOf(slot, parameters, isStatic)];
                 super.visitVarInsn(type.getOpcode(Opcodes.ILOAD), slot);
             }
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, HookPoint.HOOKS, point.hookName(), point.hookDescriptor(),
-                    false);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, point.hookOwnerName(), point.hookName(),
+                    point.hookDescriptor(), false);
             if (point.kind() == HookPoint.Kind.CALL_AT_EXIT) {
                 return;
             }
@@ -179,8 +179,8 @@ public final class HookInjector {
         @Override public void visitInsn(int opcode) {
             flushFrame();
             if (opcode == Opcodes.ARETURN && point.kind() == HookPoint.Kind.FILTER_RETURN) {
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, HookPoint.HOOKS, point.hookName(), point.hookDescriptor(),
-                        false);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, point.hookOwnerName(), point.hookName(),
+                        point.hookDescriptor(), false);
             } else if (opcode == Opcodes.RETURN && point.kind() == HookPoint.Kind.CALL_AT_EXIT) {
                 callHook();
             }

@@ -3,17 +3,18 @@ package org.streamiso.agent.instrument;
 import net.bytebuddy.jar.asm.Type;
 
 /**
- * One JDK method that gets a call to {@code org.streamiso.agent.bootstrap.Hooks} at its entry, and what
- * the injected code does with the hook's answer.
+ * One JDK method that gets a call to a static hook of the bootstrap part at its entry, and what the injected code
+ * does with the hook's answer.
  *
+ * <p>The hook's class is given as a class, not as a name: a moved or renamed hook class fails compilation, and
+ * {@code HookPointsTest} resolves every hook by reflection on its class and compares its descriptor with the one
+ * injected, so a renamed or retyped hook method fails a unit test instead of the first connect inside
+ * {@code java.base}.
  *
  * <p>A plain class with identity equality, not a record: a record's generated methods bootstrap
  * java.lang.invoke at start-up.
  */
 public final class HookPoint {
-
-    /** The internal name of the class that every hook lives in. */
-    public static final String HOOKS = "org/streamiso/agent/bootstrap/Hooks";
 
     /** What the injected code does with the hook's result. */
     public enum Kind {
@@ -45,6 +46,8 @@ public final class HookPoint {
     private final String className;
     private final String methodName;
     private final String descriptor;
+    private final Class<?> hookOwner;
+    private final String hookOwnerName;
     private final String hookName;
     private final String hookDescriptor;
     private final int[] slots;
@@ -54,17 +57,22 @@ public final class HookPoint {
      * @param className      the JDK class, in internal form ({@code sun/nio/ch/NioSocketImpl})
      * @param methodName     the method
      * @param descriptor     the method's descriptor
-     * @param hookName       the static method of Hooks to call
+     * @param hookOwner      the class of the bootstrap part that holds the hook. <b>Important:</b> it must be
+     *                       loaded by the bootstrap class loader, since the injected call runs inside
+     *                       {@code java.base}; premain checks that
+     * @param hookName       the public static method of {@code hookOwner} to call
      * @param hookDescriptor its descriptor
      * @param slots          the local variable slots passed to the hook, in order (0 is {@code this} of an
      *                       instance method)
      * @param kind           what the injected code does with the hook's result
      */
-    public HookPoint(String className, String methodName, String descriptor, String hookName, String hookDescriptor,
-            int[] slots, Kind kind) {
+    public HookPoint(String className, String methodName, String descriptor, Class<?> hookOwner, String hookName,
+            String hookDescriptor, int[] slots, Kind kind) {
         this.className = className;
         this.methodName = methodName;
         this.descriptor = descriptor;
+        this.hookOwner = hookOwner;
+        this.hookOwnerName = Type.getInternalName(hookOwner);
         this.hookName = hookName;
         this.hookDescriptor = hookDescriptor;
         this.slots = slots.clone();
@@ -95,6 +103,16 @@ public final class HookPoint {
 
     public String descriptor() {
         return descriptor;
+    }
+
+    /** The class of the bootstrap part that holds the hook. */
+    public Class<?> hookOwner() {
+        return hookOwner;
+    }
+
+    /** The hook's class in internal form, as the injected call names it. */
+    public String hookOwnerName() {
+        return hookOwnerName;
     }
 
     public String hookName() {

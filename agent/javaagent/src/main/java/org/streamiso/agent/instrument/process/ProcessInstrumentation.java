@@ -1,6 +1,7 @@
 package org.streamiso.agent.instrument.process;
 
 import java.util.List;
+import org.streamiso.agent.bootstrap.process.ProcessHooks;
 import org.streamiso.agent.instrument.HookPoint;
 import org.streamiso.agent.instrument.HookPoint.Kind;
 
@@ -14,6 +15,8 @@ import org.streamiso.agent.instrument.HookPoint.Kind;
  * before the application starts a process.
  */
 public final class ProcessInstrumentation {
+    /** Where the hooks of this instrumentation live, in the bootstrap part. */
+    private static final Class<?> HOOKS = ProcessHooks.class;
     private ProcessInstrumentation() {
     }
 
@@ -23,7 +26,7 @@ public final class ProcessInstrumentation {
                 new HookPoint("java/lang/ProcessImpl", "start",
                         "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)"
                                 + "Ljava/lang/Process;",
-                        "processStart",
+                        HOOKS, "processStart",
                         "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)"
                                 + "Ljava/lang/Process;",
                         new int[] {0, 1, 2, 3, 4}, Kind.RETURN_IF_NONNULL));

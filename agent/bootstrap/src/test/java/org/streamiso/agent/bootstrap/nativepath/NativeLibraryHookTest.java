@@ -1,4 +1,4 @@
-package org.streamiso.agent.bootstrap;
+package org.streamiso.agent.bootstrap.nativepath;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.streamiso.agent.bootstrap.LeakReport;
 
-/** Which native libraries {@link Hooks#nativeLibrary} refuses: Netty's transports in every packaging, nothing else. */
+/**
+ * Which native libraries {@link NativePathHooks#nativeLibrary} refuses: Netty's transports in every packaging, nothing
+ * else.
+ */
 class NativeLibraryHookTest {
 
     @ParameterizedTest
@@ -21,7 +25,8 @@ class NativeLibraryHookTest {
         "/tmp/libnetty_transport_native_kqueue_aarch_64555.jnilib"})
     void refusesNettysNativeTransports(String library) {
         long before = LeakReport.count(LeakReport.Kind.NATIVE_TRANSPORT);
-        UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class, () -> Hooks.nativeLibrary(library));
+        UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class,
+                () -> NativePathHooks.nativeLibrary(library));
         assertTrue(e.getMessage().startsWith("streamiso refused to load "), e.getMessage());
         assertEquals(before + 1, LeakReport.count(LeakReport.Kind.NATIVE_TRANSPORT));
     }
@@ -30,6 +35,6 @@ class NativeLibraryHookTest {
     @ValueSource(strings = {"/tmp/libnetty_tcnative_linux_x86_64123.so", "net", "nio", "zip",
         "/usr/lib/jvm/java-17-openjdk-amd64/lib/libsctp.so", "/tmp/libnetty_quiche_linux_x86_64.so"})
     void letsEveryOtherLibraryLoad(String library) {
-        assertDoesNotThrow(() -> Hooks.nativeLibrary(library));
+        assertDoesNotThrow(() -> NativePathHooks.nativeLibrary(library));
     }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Which addresses a reverse lookup may name to Tor's exit. */
-class ResolverGuardTest {
+class LookupsTest {
 
     private static InetAddress ip(String literal) throws Exception {
         return InetAddress.getByAddress(Bypass.literal(literal));
@@ -19,13 +19,13 @@ class ResolverGuardTest {
         "100.127.255.255", "0.0.0.0", "224.0.0.251", "::1", "fe80::1", "fd00::5", "fc00::1", "ff02::fb", "::",
         "::ffff:192.168.1.1", "::ffff:10.0.0.1"})
     void neverNamesALocalOrPrivateAddressToTheExit(String literal) throws Exception {
-        assertFalse(ResolverGuard.isPublic(ip(literal)), literal);
+        assertFalse(Lookups.isPublic(ip(literal)), literal);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"198.51.100.7", "8.8.8.8", "100.128.0.1", "2001:db8::1", "2a00:1450::1",
         "::ffff:198.51.100.7"})
     void asksTorAboutPublicAddresses(String literal) throws Exception {
-        assertTrue(ResolverGuard.isPublic(ip(literal)), literal);
+        assertTrue(Lookups.isPublic(ip(literal)), literal);
     }
 }

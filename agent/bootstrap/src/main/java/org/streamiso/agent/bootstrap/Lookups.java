@@ -1,127 +1,49 @@
 package org.streamiso.agent.bootstrap;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.List;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandType;
 
 /**
- * Stands in front of the JDK's resolver so that only the names the user listed in {@code bypass} reach the
- * machine's resolver (and are counted in the leak report). {@code localhost}, IP literals written with the root
- * dot and the machine's own host name are answered by {@link LocalNames} without any resolver, since glibc would
- * send a DNS query for each that its hosts file lacks ({@code localhost.}, {@code 127.0.0.1.}). Every other
- * name is answered through Tor ({@code dns=remote}: SOCKS RESOLVE, with the isolation key of the thread and
- * scope that asked, and of the name where the key includes the destination) or by a placeholder ({@code dns=mapped}, and every {@code .onion} name). Either answer keeps the name,
- * and {@link Router} sends the name, not the address, when the application connects to it.
+ * How a name or an address is answered without the machine's resolver, for the resolver guard
+ * ({@code org.streamiso.agent.bootstrap.dns.ResolverGuard}) and the in-JVM {@link DnsServer} alike. {@code localhost},
+ * IP literals written with the root dot and the machine's own host name are answered by {@link LocalNames}, since
+ * glibc would send a DNS query for each that its hosts file lacks ({@code localhost.}, {@code 127.0.0.1.}). Every
+ * other name outside {@code bypass} is answered through Tor ({@code dns=remote}: SOCKS RESOLVE, with the isolation key
+ * of the thread and scope that asked, and of the name where the key includes the destination) or by a placeholder
+ * ({@code dns=mapped}, and every {@code .onion} name). Either answer keeps the name, and {@link Router} sends the name,
+ * not the address, when the application connects to it.
  *
- * <p>Reverse lookups never reach the machine's resolver (glibc would send a PTR query for any address its
- * hosts file lacks, loopback ones too): a placeholder gives its name back, {@code 127.0.0.1} and {@code ::1}
- * are {@code localhost}, an address outside the bypass asks Tor (RESOLVE_PTR) under {@code dns=remote}, and
- * everything else gets its numeric form.
- *
- * <p>JDK 17: replaces {@code InetAddress.nameService} (interface {@code InetAddress$NameService}).
- * JDK 18+: replaces {@code InetAddress.resolver} (JEP 418's {@code InetAddressResolver}), in front of the
- * built-in resolver, so a resolver provider of the application's cannot query around it either.
+ * <p>Reverse lookups never reach the machine's resolver (glibc would send a PTR query for any address its hosts file
+ * lacks, loopback ones too): a placeholder gives its name back, {@code 127.0.0.1} and {@code ::1} are
+ * {@code localhost}, an address outside the bypass asks Tor (RESOLVE_PTR) under {@code dns=remote}, and everything
+ * else gets its numeric form.
  */
-public final class ResolverGuard implements InvocationHandler {
-    // JEP 418's LookupPolicy characteristics; JDK 17's lookups ask for both.
-    static final int IPV4 = 1;
-    static final int IPV6 = 2;
-    static final int IPV6_FIRST = 8;
+public final class Lookups {
+    /** JEP 418's LookupPolicy characteristics; JDK 17's lookups ask for both families. */
+    public static final int IPV4 = 1;
+    public static final int IPV6 = 2;
+    public static final int IPV6_FIRST = 8;
 
-    /** JEP 418's {@code LookupPolicy#characteristics}, found on the first lookup (the class is JDK 18+). */
-    private static volatile Method characteristicsMethod;
-
-    private final Object delegate;
-    private final Router router;
-
-    private ResolverGuard(Object delegate, Router router) {
-        this.delegate = delegate;
-        this.router = router;
+    private Lookups() {
     }
 
     /**
-     * Installs the guard. <b>Important:</b> java.net must be open to this class's module.
-     *
-     * @throws IllegalStateException if the JDK's resolver field cannot be replaced; premain then stops the JVM
+     * The answer for a forward lookup of {@code host} (of the families {@code characteristics} asks for), or null
+     * where {@code host} is in {@code bypass} and the machine's resolver is to answer it; then
+     * {@link #answeredByTheMachine} must be told its answer.
      */
-    public static void install(Router router) {
-        try {
-            // Core reflection, not VarHandles: those would bootstrap java.lang.invoke during start-up.
-            if (Runtime.version().feature() >= 18) {
-                Class<?> type = Class.forName("java.net.spi.InetAddressResolver");
-                Field builtin = InetAddress.class.getDeclaredField("BUILTIN_RESOLVER");
-                Field resolver = InetAddress.class.getDeclaredField("resolver");
-                builtin.setAccessible(true);
-                resolver.setAccessible(true);
-                resolver.set(null, proxy(type, new ResolverGuard(builtin.get(null), router)));
-            } else {
-                Class<?> type = Class.forName("java.net.InetAddress$NameService", false, null);
-                Field nameService = InetAddress.class.getDeclaredField("nameService");
-                nameService.setAccessible(true);
-                nameService.set(null, proxy(type, new ResolverGuard(nameService.get(null), router)));
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("streamiso cannot put its guard in front of the JDK's resolver (" + e
-                    + "); the JVM is stopped so that no name is resolved outside Tor. Is this a JDK 17 or later?", e);
-        }
-    }
-
-    private static Object proxy(Class<?> type, ResolverGuard guard) {
-        return Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, guard);
-    }
-
-    @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        switch (method.getName()) {
-            case "lookupAllHostAddr": // JDK 17: InetAddress[] lookupAllHostAddr(String)
-                return lookup(method, args, IPV4 | IPV6);
-            case "lookupByName": // JDK 18+: Stream<InetAddress> lookupByName(String, LookupPolicy)
-                return Stream.of(lookup(method, args, characteristics(args[1])));
-            case "getHostByAddr": // JDK 17: String getHostByAddr(byte[])
-            case "lookupByAddress": // JDK 18+: String lookupByAddress(byte[])
-                return reverse(router, (byte[]) args[0]);
-            case "toString":
-                return "streamiso ResolverGuard in front of " + delegate;
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            case "equals":
-                return proxy == args[0];
-            default:
-                throw new UnsupportedOperationException(method.getName());
-        }
-    }
-
-    private InetAddress[] lookup(Method method, Object[] args, int characteristics) throws Throwable {
-        String host = (String) args[0];
+    public static InetAddress[] forward(Router router, String host, int characteristics) throws UnknownHostException {
         InetAddress[] local = localAnswer(router, host, characteristics);
         if (local != null) {
             return local;
         }
         if (router.isBypassedName(host)) {
-            Object answer = call(method, args);
-            InetAddress[] addresses;
-            if (answer instanceof InetAddress[]) {
-                addresses = (InetAddress[]) answer;
-            } else {
-                @SuppressWarnings("unchecked")
-                List<InetAddress> list = ((Stream<InetAddress>) answer).collect(Collectors.toList());
-                addresses = list.toArray(new InetAddress[0]);
-            }
-            router.allowResolved(addresses);
-            LeakReport.allowedLookup(host);
-            return addresses;
+            return null;
         }
         boolean v6Only = (characteristics & IPV4) == 0;
         if (Bypass.isOnion(host) || router.config().dns() == AgentConfig.Dns.MAPPED) {
@@ -134,6 +56,15 @@ public final class ResolverGuard implements InvocationHandler {
                     + Log.scrub(host) + ", which this lookup did not ask for (java.net.preferIPv4Stack?).");
         }
         return new InetAddress[] {answer};
+    }
+
+    /**
+     * The machine's resolver answered a bypassed name: its addresses may be connected to directly, and the lookup is
+     * counted in the leak report, since its query may have left the machine.
+     */
+    public static void answeredByTheMachine(Router router, String host, InetAddress[] addresses) {
+        router.allowResolved(addresses);
+        LeakReport.allowedLookup(host);
     }
 
     /**
@@ -178,7 +109,12 @@ public final class ResolverGuard implements InvocationHandler {
         return answer;
     }
 
-    static String reverse(Router router, byte[] bytes) throws UnknownHostException {
+    /**
+     * The name for a reverse lookup of {@code bytes}, never from the machine's resolver: a placeholder's name,
+     * {@code localhost}, the own name, Tor's RESOLVE_PTR answer under {@code dns=remote} for a public address; else
+     * an UnknownHostException, whereupon the JDK answers the numeric address.
+     */
+    public static String reverse(Router router, byte[] bytes) throws UnknownHostException {
         String mapped = router.names().nameOf(bytes);
         if (mapped != null) {
             return mapped;
@@ -237,21 +173,4 @@ public final class ResolverGuard implements InvocationHandler {
         return (a[0] & 0xFE) != 0xFC; // fc00::/7
     }
 
-    private static int characteristics(Object lookupPolicy) throws ReflectiveOperationException {
-        Method m = characteristicsMethod;
-        if (m == null) {
-            m = lookupPolicy.getClass().getMethod("characteristics");
-            characteristicsMethod = m;
-        }
-        return (Integer) m.invoke(lookupPolicy);
-    }
-
-    private Object call(Method method, Object[] args) throws Throwable {
-        try {
-            method.setAccessible(true);
-            return method.invoke(delegate, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
 }
