@@ -3,6 +3,7 @@ package org.streamiso.testnet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.streamiso.control.ControlLine;
 
 /**
  * One STREAM event of Tor's ControlPort: which stream changed status, on which circuit, to which
@@ -34,7 +35,8 @@ public record StreamEvent(String streamId, String status, String circuitId, Stri
     }
 
     /**
-     * Parses {@code 650 STREAM StreamID StreamStatus CircuitID Target [keyword=value ...]}.
+     * Parses {@code 650 STREAM StreamID StreamStatus CircuitID Target [keyword=value ...]} with production's
+     * {@link ControlLine}, so a quoted value keeps its spaces and escapes ({@code SOCKS_USERNAME="a b\"c"}).
      *
      * @throws IllegalArgumentException when the line is not a STREAM event
      */
@@ -42,19 +44,13 @@ public record StreamEvent(String streamId, String status, String circuitId, Stri
         if (!line.startsWith(PREFIX)) {
             throw new IllegalArgumentException("line: \"" + line + "\" (expected: 650 STREAM ...)");
         }
-        String[] fields = line.substring(PREFIX.length()).split(" ");
-        if (fields.length < 4) {
+        ControlLine fields = ControlLine.parse(line.substring(PREFIX.length()));
+        if (fields.arguments().size() < 4) {
             throw new IllegalArgumentException("line: \"" + line
                     + "\" (expected: 650 STREAM StreamID StreamStatus CircuitID Target)");
         }
-        Map<String, String> keywords = new LinkedHashMap<>();
-        for (int i = 4; i < fields.length; i++) {
-            int equals = fields[i].indexOf('=');
-            if (equals > 0) {
-                keywords.put(fields[i].substring(0, equals), unquote(fields[i].substring(equals + 1)));
-            }
-        }
-        return new StreamEvent(fields[0], fields[1], fields[2], fields[3], keywords);
+        return new StreamEvent(fields.argument(0), fields.argument(1), fields.argument(2), fields.argument(3),
+                fields.keywords());
     }
 
     /** The port of {@link #target()}, or -1 when the target has none. */
@@ -74,10 +70,5 @@ public record StreamEvent(String streamId, String status, String circuitId, Stri
     public String targetHost() {
         int colon = target.lastIndexOf(':');
         return colon < 0 ? target : target.substring(0, colon);
-    }
-
-    private static String unquote(String value) {
-        return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
-                ? value.substring(1, value.length() - 1) : value;
     }
 }

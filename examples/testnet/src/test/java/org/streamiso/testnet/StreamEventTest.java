@@ -38,6 +38,29 @@ class StreamEventTest {
     }
 
     @Test
+    void keepsSpacesInQuotedValuesAndTheKeywordsAfterThem() {
+        StreamEvent event = StreamEvent.parse("650 STREAM 5 SUCCEEDED 9 web.streamiso.test:80"
+                + " SOCKS_USERNAME=\"<torS0X>0\" SOCKS_PASSWORD=\"scope one two\" SOURCE_ADDR=127.0.0.1:40000"
+                + " PURPOSE=USER");
+
+        assertEquals("9", event.circuitId());
+        assertEquals("web.streamiso.test", event.targetHost());
+        assertEquals("<torS0X>0", event.keywords().get("SOCKS_USERNAME"));
+        assertEquals("scope one two", event.keywords().get("SOCKS_PASSWORD"));
+        assertEquals("127.0.0.1:40000", event.keywords().get("SOURCE_ADDR"));
+        assertEquals("USER", event.keywords().get("PURPOSE"));
+    }
+
+    @Test
+    void unescapesQuotesAndBackslashesInQuotedValues() {
+        StreamEvent event = StreamEvent.parse("650 STREAM 6 NEW 0 web.streamiso.test:80"
+                + " SOCKS_PASSWORD=\"a \\\"quoted\\\" b\\\\c\" CLIENT_PROTOCOL=SOCKS5");
+
+        assertEquals("a \"quoted\" b\\c", event.keywords().get("SOCKS_PASSWORD"));
+        assertEquals("SOCKS5", event.keywords().get("CLIENT_PROTOCOL"));
+    }
+
+    @Test
     void targetWithoutPortHasPortMinusOne() {
         assertEquals(-1, StreamEvent.parse("650 STREAM 2 NEWRESOLVE 0 web.streamiso.test").targetPort());
     }

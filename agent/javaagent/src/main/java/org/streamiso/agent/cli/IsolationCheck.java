@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.SocksProbe;
-import org.streamiso.proxy.control.ControlLine;
+import org.streamiso.control.ControlLine;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.streamiso.proxy.control.ControlLine;
+import org.streamiso.control.ControlLine;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.proxy.internal.JtorctlTorControl;
 

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.control.ControlLine;
 import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.socks.IsolationString;
 
