@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * Loading the agent into a running JVM ({@code jcmd PID JVMTI.agent_load}): it routes what is opened from then on,
@@ -39,7 +40,7 @@ class AgentAttachTest {
     @Test
     void anAttachedAgentRoutesNewConnectionsAndWarnsAboutTheOldOnes(@TempDir Path dir) throws Exception {
         try (TestWebServer web = new TestWebServer();
-                RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1",
+                RecordingSocksServer socks = RecordingSocksServer.relaying(q -> new InetSocketAddress("127.0.0.1",
                         web.port()))) {
             Path go = dir.resolve("go");
             Path err = dir.resolve("target.err");

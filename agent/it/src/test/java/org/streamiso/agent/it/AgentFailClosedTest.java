@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.testing.CanaryListener;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * With the SocksPort down or refusing, every TCP path gives the application an IOException that names the
@@ -73,7 +75,7 @@ class AgentFailClosedTest {
     @Test
     void turnsTorsExtendedReplyIntoWordsAndDoesNotNameTheDestination() throws Exception {
         try (TestWebServer web = new TestWebServer();
-                RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1", web.port()))) {
+                RecordingSocksServer socks = RecordingSocksServer.relaying(q -> new InetSocketAddress("127.0.0.1", web.port()))) {
             socks.answer(Socks5CommandStatus.ONION_DESCRIPTOR_NOT_FOUND);
             String onion = "vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd.onion";
             ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port(), List.of(), Clients.class, "socket", onion, "80");

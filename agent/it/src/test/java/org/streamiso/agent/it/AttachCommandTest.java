@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * {@code java -jar streamiso.jar attach PID [ARGUMENTS]}: the agent goes into a running JVM through byte-buddy-agent
@@ -23,7 +24,7 @@ class AttachCommandTest {
     @Test
     void attachRoutesTheTargetsNewConnections(@TempDir Path dir) throws Exception {
         try (TestWebServer web = new TestWebServer();
-                RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1",
+                RecordingSocksServer socks = RecordingSocksServer.relaying(q -> new InetSocketAddress("127.0.0.1",
                         web.port()))) {
             Path go = dir.resolve("go");
             Path err = dir.resolve("target.err");

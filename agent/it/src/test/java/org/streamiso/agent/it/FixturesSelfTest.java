@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.testing.CanaryListener;
 
 /**
  * {@link FtpTestServer}, {@link TlsTestServer} and {@link PeerClients} work on their own: without the agent and

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.streamiso.testing.CanaryListener;
 
 /** proxy-core's jar in a process of its own, listening on a free loopback port, for the real-Tor tests. */
 final class ProxyCoreProcess implements AutoCloseable {

@@ -11,17 +11,15 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
+import static org.streamiso.proxy.testing.RelayFixture.ALICE;
+import static org.streamiso.proxy.testing.RelayFixture.BOB;
+import static org.streamiso.proxy.testing.RelayFixture.LOOPBACK_ANY_PORT;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -39,17 +37,9 @@ import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.proxy.relay.IsolationCredentials;
-import org.streamiso.proxy.relay.IsolationPolicy;
-import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.ProxyServer;
-import org.streamiso.proxy.relay.RelayConfig;
-import org.streamiso.proxy.relay.StreamGate;
-import org.streamiso.proxy.relay.StreamObserver;
-import org.streamiso.proxy.testing.FakeTorSocksPort;
 import org.streamiso.proxy.testing.Http;
-import org.streamiso.proxy.testing.SocksClient;
-import org.streamiso.socks.Socks5CommandRequest;
-import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.proxy.testing.RelayFixture;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
 
 /**
@@ -59,49 +49,35 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LivePageTest {
-    private static final InetSocketAddress LOOPBACK_ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
-    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
-    private final IsolationCredentials credentials = IsolationCredentials.random();
-    private final TorControl control = mock(TorControl.class);
+    private RelayFixture relay;
+    private Log log;
+    private IsolationCredentials credentials;
     private ProxyServer proxy;
+    private final TorControl control = mock(TorControl.class);
     private InetSocketAddress status;
 
     @BeforeEach
     void start() throws IOException {
-        FakeTorSocksPort tor = closing(FakeTorSocksPort.start());
-        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT,
-                IsolationPolicy.CLIENT, null)), List.of(tor.address())), credentials, StreamGate.OPEN,
-                StreamObserver.NONE, log));
+        relay = RelayFixture.start();
+        log = relay.log();
+        credentials = relay.credentials();
+        proxy = relay.proxy();
         when(control.getInfo(any())).thenReturn("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
-        TorMonitor monitor = closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
+        TorMonitor monitor = relay.closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
                 new CircuitAudit(log, new Safelog(false)), log, Duration.ofMillis(10)));
         monitor.connect();
         Safelog safelog = new Safelog(false);
-        status = closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(proxy, credentials, monitor,
+        status = relay.closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(proxy, credentials, monitor,
                 safelog), credentials, monitor, safelog, log)).address();
     }
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        relay.close();
     }
 
     private void stream(Socks5PasswordAuthRequest key) throws IOException {
-        Socket socket = closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
-                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, "a.example", 80)));
-        socket.setSoTimeout(10_000);
+        relay.stream(key, "a.example", 80);
     }
 
     private Http.Response post(String path, Map<String, String> extraHeaders) throws IOException {
@@ -186,7 +162,7 @@ class LivePageTest {
                 + " other web pages)", error(sameSite));
         assertEquals(0, credentials.epoch("alice"));
         verify(control, never()).signal(any());
-        String logText = logBytes.toString(StandardCharsets.UTF_8);
+        String logText = relay.logText();
         assertTrue(logText.contains("WARN  Refused POST /renew from a client that sent no Origin with 403 (no token, a"
                 + " wrong token, or another origin); nothing was renewed or signalled. If that was not you, a web page"
                 + " tried the status endpoint's buttons."), logText);

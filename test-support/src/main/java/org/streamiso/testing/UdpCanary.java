@@ -1,4 +1,4 @@
-package org.streamiso.agent.it;
+package org.streamiso.testing;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -8,11 +8,11 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A loopback UDP socket that only counts datagrams: a datagram that leaked lands here. */
-final class UdpCanary implements AutoCloseable {
+public final class UdpCanary implements AutoCloseable {
     private final DatagramSocket socket;
     private final AtomicInteger received = new AtomicInteger();
 
-    UdpCanary() throws IOException {
+    public UdpCanary() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread t = new Thread(() -> {
             byte[] buf = new byte[2048];
@@ -29,11 +29,12 @@ final class UdpCanary implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return socket.getLocalPort();
     }
 
-    int received() {
+    /** How many datagrams reached it so far: a leak-free run leaves it at 0. */
+    public int received() {
         return received.get();
     }
 

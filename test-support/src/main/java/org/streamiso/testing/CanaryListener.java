@@ -1,4 +1,4 @@
-package org.streamiso.agent.it;
+package org.streamiso.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,11 +7,11 @@ import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A loopback listener that only counts who connects: a direct connection that leaked lands here. */
-final class CanaryListener implements AutoCloseable {
+public final class CanaryListener implements AutoCloseable {
     private final ServerSocket server;
     private final AtomicInteger accepted = new AtomicInteger();
 
-    CanaryListener() throws IOException {
+    public CanaryListener() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(() -> {
             while (!server.isClosed()) {
@@ -26,11 +26,12 @@ final class CanaryListener implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    int accepted() {
+    /** How many connections reached it so far: a leak-free run leaves it at 0. */
+    public int accepted() {
         return accepted.get();
     }
 
@@ -40,7 +41,7 @@ final class CanaryListener implements AutoCloseable {
     }
 
     /** A loopback port with nothing listening: a SocksPort that is down. */
-    static int deadPort() throws IOException {
+    public static int deadPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
