@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -178,25 +179,28 @@ class FixturesTest {
 
     private static int deadPort() {
         try {
-            return CanaryListener.deadPort();
+            return Canary.deadPort();
         } catch (IOException e) {
             throw new AssertionError(e);
         }
     }
 
     @Test
-    void canariesCountWhatReachesThem() throws Exception {
-        try (CanaryListener tcp = new CanaryListener(); UdpCanary udp = new UdpCanary();
-                DatagramSocket sender = new DatagramSocket()) {
-            assertEquals(0, tcp.accepted());
-            new Socket(InetAddress.getLoopbackAddress(), tcp.port()).close();
-            sender.send(new DatagramPacket(new byte[] {1}, 1, InetAddress.getLoopbackAddress(), udp.port()));
+    void theCanaryCountsConnectionsAndDatagramsOnOnePort() throws Exception {
+        try (Canary canary = new Canary(); DatagramSocket sender = new DatagramSocket()) {
+            assertEquals(0, canary.accepted());
+            assertEquals(0, canary.received());
+            new Socket(InetAddress.getLoopbackAddress(), canary.port()).close();
+            sender.send(new DatagramPacket(new byte[] {1}, 1, InetAddress.getLoopbackAddress(), canary.port()));
+            sender.send(new DatagramPacket(new byte[] {2}, 1, InetAddress.getLoopbackAddress(), canary.port()));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while ((tcp.accepted() < 1 || udp.received() < 1) && System.nanoTime() < deadline) {
+            while ((canary.accepted() < 1 || canary.received() < 2) && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertEquals(1, tcp.accepted());
-            assertEquals(1, udp.received());
+            assertEquals(1, canary.accepted());
+            assertEquals(2, canary.received());
         }
+        int dead = Canary.deadPort();
+        assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), dead).close());
     }
 }

@@ -19,9 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.testing.CanaryListener;
+import org.streamiso.testing.Canary;
 import org.streamiso.testing.RecordingSocksServer;
-import org.streamiso.testing.UdpCanary;
 
 /**
  * Every JDK name API answers through the SocksPort (RESOLVE, RESOLVE_PTR) or from placeholders, keeps the
@@ -35,16 +34,16 @@ import org.streamiso.testing.UdpCanary;
 class AgentDnsUdpTest {
     static TestWebServer web;
     static RecordingSocksServer socks;
-    static UdpCanary udp;
-    static CanaryListener tcp;
+    static Canary udp;
+    static Canary tcp;
     static Path hosts;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         web = new TestWebServer();
         socks = RecordingSocksServer.relaying(request -> new InetSocketAddress("127.0.0.1", web.port()));
-        udp = new UdpCanary();
-        tcp = new CanaryListener();
+        udp = new Canary();
+        tcp = new Canary();
         hosts = dir.resolve("hosts");
         Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.42 printer.lan\n");
     }
@@ -127,7 +126,7 @@ class AgentDnsUdpTest {
 
     @Test
     void aLookupWithTheSocksPortDownFailsNamingIt() throws Exception {
-        int dead = CanaryListener.deadPort();
+        int dead = Canary.deadPort();
         ForkedJvm.Result r = run("port=" + dead, "get-by-name", "down" + AgentRoutingTest.SUFFIX, "127.0.0.1");
         assertTrue(r.stdout().startsWith("EXC java.net.UnknownHostException: streamiso could not look up [scrubbed] "
                 + "through Tor: Tor SocksPort 127.0.0.1:" + dead + " refused the connection"), r.toString());
@@ -212,7 +211,7 @@ class AgentDnsUdpTest {
         Thread.sleep(200);
         assertEquals(before + 1, udp.received());
         udp.close();
-        udp = new UdpCanary();
+        udp = new Canary();
     }
 
     @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.socks.Socks5CommandStatus;
-import org.streamiso.testing.CanaryListener;
+import org.streamiso.testing.Canary;
 import org.streamiso.testing.RecordingSocksServer;
 
 /**
@@ -22,11 +22,11 @@ import org.streamiso.testing.RecordingSocksServer;
  */
 class AgentFailClosedTest {
     static final List<String> PATHS = Clients.PATHS;
-    static CanaryListener canary;
+    static Canary canary;
 
     @BeforeAll
     static void start() throws Exception {
-        canary = new CanaryListener();
+        canary = new Canary();
     }
 
     @AfterAll
@@ -38,7 +38,7 @@ class AgentFailClosedTest {
     @FieldSource("PATHS")
     void failsWithTheSocksPortNamedWhenTheProxyIsDown(String path) throws Exception {
         assumeTrue(!path.startsWith("virtual-thread") || ForkedJvm.feature() >= 21, "virtual threads need JDK 21+");
-        int socksPort = CanaryListener.deadPort();
+        int socksPort = Canary.deadPort();
         ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort + ",bypass=none", List.of(), Clients.class, path,
                 "127.0.0.1", Integer.toString(canary.port()));
 
@@ -52,7 +52,7 @@ class AgentFailClosedTest {
     @FieldSource("PATHS")
     void failsByNameWithoutResolvingWhenTheProxyIsDown(String path) throws Exception {
         assumeTrue(!path.startsWith("virtual-thread") || ForkedJvm.feature() >= 21, "virtual threads need JDK 21+");
-        int socksPort = CanaryListener.deadPort();
+        int socksPort = Canary.deadPort();
         ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort, List.of(), Clients.class, path,
                 "down" + AgentRoutingTest.SUFFIX, "80");
         assertTrue(r.stdout().contains("Tor SocksPort 127.0.0.1:" + socksPort + " refused the connection"), r.toString());
@@ -61,7 +61,7 @@ class AgentFailClosedTest {
     @Test
     void failsClosedWithTheJdk17LegacySocketImplementation() throws Exception {
         assumeTrue(ForkedJvm.feature() == 17, "jdk.net.usePlainSocketImpl exists only in JDK 17");
-        int socksPort = CanaryListener.deadPort();
+        int socksPort = Canary.deadPort();
         for (String path : List.of("socket", "socket-no-proxy", "url-connection")) {
             ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort + ",bypass=none",
                     List.of("-Djdk.net.usePlainSocketImpl=true"), Clients.class, path, "127.0.0.1",

@@ -3,7 +3,7 @@ package org.streamiso.agent.it;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.streamiso.testing.CanaryListener;
+import org.streamiso.testing.Canary;
 import org.streamiso.testing.RecordingSocksServer;
 
 /**
@@ -22,7 +22,7 @@ public final class LeakHarness {
 
     public static void main(String[] args) throws Exception {
         TestWebServer web = new TestWebServer();
-        CanaryListener canary = new CanaryListener();
+        Canary canary = new Canary();
         FtpTestServer ftp = new FtpTestServer(canary.port(), RecordingSocksServer.FTP_ADDRESS);
         TlsTestServer tls = new TlsTestServer(Path.of(args[1]));
         RecordingSocksServer socks = RecordingSocksServer.relaying(q -> {
@@ -34,7 +34,7 @@ public final class LeakHarness {
         });
         Path ports = Path.of(args[0]);
         Path tmp = Path.of(args[0] + ".tmp");
-        Files.writeString(tmp, socks.port() + " " + web.port() + " " + canary.port() + " " + CanaryListener.deadPort()
+        Files.writeString(tmp, socks.port() + " " + web.port() + " " + canary.port() + " " + Canary.deadPort()
                 + " " + ftp.port() + " " + tls.port() + "\n");
         Files.move(tmp, ports);
         Path canaryCount = Path.of(args[0] + ".canary");

@@ -34,10 +34,7 @@ import org.junit.jupiter.api.Timeout;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.proxy.control.TorMonitor;
-import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
-import org.streamiso.proxy.relay.IsolationCredentials;
-import org.streamiso.proxy.relay.ProxyServer;
 import org.streamiso.proxy.testing.Http;
 import org.streamiso.proxy.testing.RelayFixture;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
@@ -50,25 +47,19 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LivePageTest {
     private RelayFixture relay;
-    private Log log;
-    private IsolationCredentials credentials;
-    private ProxyServer proxy;
     private final TorControl control = mock(TorControl.class);
     private InetSocketAddress status;
 
     @BeforeEach
     void start() throws IOException {
         relay = RelayFixture.start();
-        log = relay.log();
-        credentials = relay.credentials();
-        proxy = relay.proxy();
         when(control.getInfo(any())).thenReturn("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
         TorMonitor monitor = relay.closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
-                new CircuitAudit(log, new Safelog(false)), log, Duration.ofMillis(10)));
+                new CircuitAudit(relay.log(), new Safelog(false)), relay.log(), Duration.ofMillis(10)));
         monitor.connect();
         Safelog safelog = new Safelog(false);
-        status = relay.closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(proxy, credentials, monitor,
-                safelog), credentials, monitor, safelog, log)).address();
+        status = relay.closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(relay.proxy(),
+                relay.credentials(), monitor, safelog), relay.credentials(), monitor, safelog, relay.log())).address();
     }
 
     @AfterEach
@@ -160,7 +151,7 @@ class LivePageTest {
         assertEquals(403, sameSite.code(), "another port of 127.0.0.1 is the same site, not the same origin");
         assertEquals("Sec-Fetch-Site: \"same-site\" (expected: same-origin; the status endpoint does not answer"
                 + " other web pages)", error(sameSite));
-        assertEquals(0, credentials.epoch("alice"));
+        assertEquals(0, relay.credentials().epoch("alice"));
         verify(control, never()).signal(any());
         String logText = relay.logText();
         assertTrue(logText.contains("WARN  Refused POST /renew from a client that sent no Origin with 403 (no token, a"
@@ -174,14 +165,14 @@ class LivePageTest {
         Http.Response fromThePage = post("/renew?key=alice", Map.of("X-Streamiso-Token", token,
                 "Origin", "http://127.0.0.1:" + port, "Sec-Fetch-Site", "same-origin"));
         assertEquals(200, fromThePage.code(), fromThePage.body());
-        assertEquals(1, credentials.epoch("alice"));
+        assertEquals(1, relay.credentials().epoch("alice"));
         Http.Response fromLocalhost = Http.request(status, "POST", "/newnym", Map.of("Host", "localhost:" + port,
                 "Origin", "http://localhost:" + port, "X-Streamiso-Token", token));
         assertEquals(200, fromLocalhost.code(), fromLocalhost.body());
         verify(control, times(1)).signal("NEWNYM");
         Http.Response command = post("/renew?key=alice", Map.of("X-Streamiso-Token", token));
         assertEquals(200, command.code(), "a client that is no browser sends no Origin: " + command.body());
-        assertEquals(2, credentials.epoch("alice"));
+        assertEquals(2, relay.credentials().epoch("alice"));
     }
 
     @Test
@@ -224,14 +215,14 @@ class LivePageTest {
         Http.Response renewed = Http.request(status, "POST", "/renew?ref=" + aliceRef);
         assertEquals(200, renewed.code(), renewed.body());
         assertEquals(Map.of("key", Safelog.SCRUBBED, "epoch", 1L), renewed.json());
-        assertEquals(1, credentials.epoch("alice"));
-        assertEquals(0, credentials.epoch("bob"));
-        assertEquals(0, credentials.epoch(null));
+        assertEquals(1, relay.credentials().epoch("alice"));
+        assertEquals(0, relay.credentials().epoch("bob"));
+        assertEquals(0, relay.credentials().epoch(null));
 
         Http.Response noKey = Http.request(status, "POST", "/renew?ref=" + refs.get("none"));
         assertEquals(200, noKey.code(), noKey.body());
-        assertEquals(1, credentials.epoch(null));
-        assertEquals(0, credentials.epoch("bob"));
+        assertEquals(1, relay.credentials().epoch(null));
+        assertEquals(0, relay.credentials().epoch("bob"));
 
         Http.Response unknown = Http.request(status, "POST", "/renew?ref=0123456789abcdef");
         assertEquals(404, unknown.code(), unknown.body());
@@ -239,10 +230,10 @@ class LivePageTest {
                 + " with every run of proxy-core); nothing was renewed", error(unknown));
         Http.Response both = Http.request(status, "POST", "/renew?ref=" + aliceRef + "&key=bob");
         assertEquals(400, both.code(), both.body());
-        assertEquals(1, credentials.epoch("alice"));
-        assertEquals(0, credentials.epoch("bob"));
+        assertEquals(1, relay.credentials().epoch("alice"));
+        assertEquals(0, relay.credentials().epoch("bob"));
 
-        StatusCollector otherRun = new StatusCollector(proxy, credentials, null, new Safelog(false));
+        StatusCollector otherRun = new StatusCollector(relay.proxy(), relay.credentials(), null, new Safelog(false));
         assertNotEquals(aliceRef, otherRun.ref("alice"), "another run, another ref");
         Matcher m = Pattern.compile("[0-9a-f]{16}").matcher(aliceRef);
         assertTrue(m.matches(), aliceRef);
