@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.testing.EchoServer;
 import org.streamiso.testnet.internal.Socks5Connect.Socks5ReplyException;
