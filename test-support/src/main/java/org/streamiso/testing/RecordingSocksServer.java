@@ -102,6 +102,7 @@ public final class RecordingSocksServer implements AutoCloseable {
             RecordingSocksServer::onlyTheProxyKnows;
     private volatile AfterReply afterReply = ECHO;
     private volatile boolean silentAfterRequest;
+    private volatile boolean neverAnswering;
     private volatile boolean pipelinedLikeTor;
 
     private RecordingSocksServer(ServerSocket server,
@@ -172,6 +173,15 @@ public final class RecordingSocksServer implements AutoCloseable {
     }
 
     /**
+     * Accepts every connection and then neither reads nor writes a byte until it is closed: a SocksPort that never
+     * answers the greeting. Nothing is recorded.
+     */
+    public RecordingSocksServer neverAnswering() {
+        this.neverAnswering = true;
+        return this;
+    }
+
+    /**
      * Answers as tor (0.4.9.11 here) does when the greeting and the credentials arrive together: the method choice
      * is lost (tor writes both replies into one reply buffer), so only the credentials' status and the reply are
      * sent.
@@ -216,6 +226,9 @@ public final class RecordingSocksServer implements AutoCloseable {
                 Socket socket = server.accept();
                 accepted.incrementAndGet();
                 sockets.add(socket);
+                if (neverAnswering) {
+                    continue; // held open, never read, never answered; closed with the server
+                }
                 Thread thread = new Thread(() -> serve(socket), "recording-socks-stream");
                 thread.setDaemon(true);
                 thread.start();

@@ -160,6 +160,19 @@ class FixturesTest {
     }
 
     @Test
+    void neverAnsweringAcceptsAndSaysNothing() throws Exception {
+        try (RecordingSocksServer socks = RecordingSocksServer.start().neverAnswering();
+                Socket socket = open(socks)) {
+            socket.setSoTimeout(300);
+            socket.getOutputStream().write(Socks5Codec.encode(new Socks5InitialRequest(List.of(
+                    Socks5AuthMethod.NO_AUTH))));
+            assertThrows(SocketTimeoutException.class, socket.getInputStream()::read);
+            assertEquals(1, socks.acceptedConnections());
+            assertEquals(List.of(), socks.recorded());
+        }
+    }
+
+    @Test
     void relayingConnectsBeforeItAnswersAndRefusesWhenTheDestinationIsDown() throws Exception {
         try (EchoServer echo = EchoServer.start();
                 RecordingSocksServer socks = RecordingSocksServer.relaying(request -> new InetSocketAddress(
