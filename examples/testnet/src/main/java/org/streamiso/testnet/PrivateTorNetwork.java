@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.streamiso.testnet.internal.EchoServer;
+import org.streamiso.testing.EchoServer;
 import org.streamiso.testnet.internal.Executables;
 import org.streamiso.testnet.internal.FreePorts;
 import org.streamiso.testnet.internal.LoopbackNameserver;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import org.streamiso.control.StreamEvent;
 
 /**
  * A minimal ControlPort client for tests: it authenticates with the cookie, asks for STREAM events
@@ -184,7 +185,7 @@ public final class StreamEvents implements AutoCloseable {
                 boolean event = line.startsWith("650");
                 synchronized (this) {
                     if (event && finalLine && line.startsWith("650 STREAM ")) {
-                        events.add(StreamEvent.parse(line));
+                        events.add(StreamEvent.parseLine(line));
                         notifyAll();
                     } else if (!event && finalLine) {
                         replies.add(line);

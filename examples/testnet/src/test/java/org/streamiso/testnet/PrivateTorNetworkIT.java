@@ -19,10 +19,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.streamiso.testnet.internal.EchoServer;
-import org.streamiso.testnet.internal.Socks5Connect;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.testing.EchoServer;
 import org.streamiso.testnet.internal.Socks5Connect.Socks5ReplyException;
+import org.streamiso.testnet.internal.Socks5Connect;
 
 /**
  * The private Tor network carries streams by MapAddress names to listeners on 127.0.0.1, keeps

@@ -19,6 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.testing.Canary;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * Every JDK name API answers through the SocksPort (RESOLVE, RESOLVE_PTR) or from placeholders, keeps the
@@ -31,17 +33,17 @@ import org.streamiso.socks.Socks5CommandType;
  */
 class AgentDnsUdpTest {
     static TestWebServer web;
-    static RecordingSocks5Server socks;
-    static UdpCanary udp;
-    static CanaryListener tcp;
+    static RecordingSocksServer socks;
+    static Canary udp;
+    static Canary tcp;
     static Path hosts;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         web = new TestWebServer();
-        socks = new RecordingSocks5Server(request -> new InetSocketAddress("127.0.0.1", web.port()));
-        udp = new UdpCanary();
-        tcp = new CanaryListener();
+        socks = RecordingSocksServer.relaying(request -> new InetSocketAddress("127.0.0.1", web.port()));
+        udp = new Canary();
+        tcp = new Canary();
         hosts = dir.resolve("hosts");
         Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.42 printer.lan\n");
     }
@@ -76,7 +78,7 @@ class AgentDnsUdpTest {
     void remoteLookupsAskTorAndKeepTheName(String path) throws Exception {
         String name = path + AgentRoutingTest.SUFFIX;
         ForkedJvm.Result r = run("port=" + socks.port(), path, name, "127.0.0.1");
-        assertEquals("OK " + name + "/" + RecordingSocks5Server.RESOLVED, r.stdout().trim(), r.toString());
+        assertEquals("OK " + name + "/" + RecordingSocksServer.RESOLVED, r.stdout().trim(), r.toString());
         assertEquals(1, asked(Socks5CommandType.RESOLVE, name).size(), socks.requests().toString());
         assertEquals("", r.stderr(), "a lookup through Tor is no refusal");
     }
@@ -86,7 +88,7 @@ class AgentDnsUdpTest {
         // 127.0.0.7 is loopback, bypassed by default, and nothing listens there: only the name reaches the web server.
         String name = "connect-remote" + AgentRoutingTest.SUFFIX;
         ForkedJvm.Result r = run("port=" + socks.port(), "connect-resolved", name, "127.0.0.1");
-        assertEquals("OK HTTP/1.1 200 OK | " + name + "/" + RecordingSocks5Server.RESOLVED, r.stdout().trim(),
+        assertEquals("OK HTTP/1.1 200 OK | " + name + "/" + RecordingSocksServer.RESOLVED, r.stdout().trim(),
                 r.toString());
         List<Socks5CommandRequest> connects = asked(Socks5CommandType.CONNECT, name);
         assertEquals(1, connects.size(), socks.requests().toString());
@@ -124,7 +126,7 @@ class AgentDnsUdpTest {
 
     @Test
     void aLookupWithTheSocksPortDownFailsNamingIt() throws Exception {
-        int dead = CanaryListener.deadPort();
+        int dead = Canary.deadPort();
         ForkedJvm.Result r = run("port=" + dead, "get-by-name", "down" + AgentRoutingTest.SUFFIX, "127.0.0.1");
         assertTrue(r.stdout().startsWith("EXC java.net.UnknownHostException: streamiso could not look up [scrubbed] "
                 + "through Tor: Tor SocksPort 127.0.0.1:" + dead + " refused the connection"), r.toString());
@@ -143,7 +145,7 @@ class AgentDnsUdpTest {
                 + "left the machine."), "the lookup the user allowed is counted at exit: " + lan);
         assertTrue(local.stderr().isEmpty(), "localhost is answered by the agent, not counted: " + local);
         ForkedJvm.Result notBypassed = run("port=" + socks.port(), "get-by-name", "printer.lan", "127.0.0.1");
-        assertEquals("OK printer.lan/" + RecordingSocks5Server.RESOLVED, notBypassed.stdout().trim(),
+        assertEquals("OK printer.lan/" + RecordingSocksServer.RESOLVED, notBypassed.stdout().trim(),
                 "a name outside the bypass goes to Tor even if the machine knows it: " + notBypassed);
     }
 
@@ -154,7 +156,7 @@ class AgentDnsUdpTest {
         String publicAddress = "198.51.100.7";
         int before = asked(Socks5CommandType.RESOLVE_PTR, publicAddress).size();
         ForkedJvm.Result remote = run("port=" + socks.port(), path, "-", publicAddress);
-        assertEquals("OK " + RecordingSocks5Server.ptrName(publicAddress), remote.stdout().trim(), remote.toString());
+        assertEquals("OK " + RecordingSocksServer.ptrName(publicAddress), remote.stdout().trim(), remote.toString());
         assertEquals(before + 1, asked(Socks5CommandType.RESOLVE_PTR, publicAddress).size());
 
         ForkedJvm.Result mapped = run("port=" + socks.port() + ",dns=mapped", path, "-", publicAddress);
@@ -209,7 +211,7 @@ class AgentDnsUdpTest {
         Thread.sleep(200);
         assertEquals(before + 1, udp.received());
         udp.close();
-        udp = new UdpCanary();
+        udp = new Canary();
     }
 
     @Test

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.testing.Canary;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * With the SocksPort down or refusing, every TCP path gives the application an IOException that names the
@@ -20,11 +22,11 @@ import org.streamiso.socks.Socks5CommandStatus;
  */
 class AgentFailClosedTest {
     static final List<String> PATHS = Clients.PATHS;
-    static CanaryListener canary;
+    static Canary canary;
 
     @BeforeAll
     static void start() throws Exception {
-        canary = new CanaryListener();
+        canary = new Canary();
     }
 
     @AfterAll
@@ -36,7 +38,7 @@ class AgentFailClosedTest {
     @FieldSource("PATHS")
     void failsWithTheSocksPortNamedWhenTheProxyIsDown(String path) throws Exception {
         assumeTrue(!path.startsWith("virtual-thread") || ForkedJvm.feature() >= 21, "virtual threads need JDK 21+");
-        int socksPort = CanaryListener.deadPort();
+        int socksPort = Canary.deadPort();
         ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort + ",bypass=none", List.of(), Clients.class, path,
                 "127.0.0.1", Integer.toString(canary.port()));
 
@@ -50,7 +52,7 @@ class AgentFailClosedTest {
     @FieldSource("PATHS")
     void failsByNameWithoutResolvingWhenTheProxyIsDown(String path) throws Exception {
         assumeTrue(!path.startsWith("virtual-thread") || ForkedJvm.feature() >= 21, "virtual threads need JDK 21+");
-        int socksPort = CanaryListener.deadPort();
+        int socksPort = Canary.deadPort();
         ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort, List.of(), Clients.class, path,
                 "down" + AgentRoutingTest.SUFFIX, "80");
         assertTrue(r.stdout().contains("Tor SocksPort 127.0.0.1:" + socksPort + " refused the connection"), r.toString());
@@ -59,7 +61,7 @@ class AgentFailClosedTest {
     @Test
     void failsClosedWithTheJdk17LegacySocketImplementation() throws Exception {
         assumeTrue(ForkedJvm.feature() == 17, "jdk.net.usePlainSocketImpl exists only in JDK 17");
-        int socksPort = CanaryListener.deadPort();
+        int socksPort = Canary.deadPort();
         for (String path : List.of("socket", "socket-no-proxy", "url-connection")) {
             ForkedJvm.Result r = ForkedJvm.run("port=" + socksPort + ",bypass=none",
                     List.of("-Djdk.net.usePlainSocketImpl=true"), Clients.class, path, "127.0.0.1",
@@ -73,7 +75,7 @@ class AgentFailClosedTest {
     @Test
     void turnsTorsExtendedReplyIntoWordsAndDoesNotNameTheDestination() throws Exception {
         try (TestWebServer web = new TestWebServer();
-                RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1", web.port()))) {
+                RecordingSocksServer socks = RecordingSocksServer.relaying(q -> new InetSocketAddress("127.0.0.1", web.port()))) {
             socks.answer(Socks5CommandStatus.ONION_DESCRIPTOR_NOT_FOUND);
             String onion = "vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd.onion";
             ForkedJvm.Result r = ForkedJvm.run("port=" + socks.port(), List.of(), Clients.class, "socket", onion, "80");

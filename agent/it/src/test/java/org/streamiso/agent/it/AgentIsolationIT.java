@@ -13,8 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.testnet.PrivateTorNetwork;
-import org.streamiso.testnet.StreamEvent;
 import org.streamiso.testnet.StreamEvents;
 import org.streamiso.testnet.TorNetworks;
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The credentials on the wire, read by a recording SOCKS server: every stream and lookup carries the contract's
@@ -29,12 +30,12 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
 class AgentIsolationTest {
     static final String APP = IsolationClients.class.getName();
     static TestWebServer web;
-    static RecordingSocks5Server socks;
+    static RecordingSocksServer socks;
 
     @BeforeAll
     static void start() throws Exception {
         web = new TestWebServer();
-        socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1", web.port()));
+        socks = RecordingSocksServer.relaying(q -> new InetSocketAddress("127.0.0.1", web.port()));
     }
 
     @AfterAll
@@ -50,8 +51,8 @@ class AgentIsolationTest {
                 IsolationClients.class, steps);
         assertEquals(steps.length, r.stdout().lines().filter(l -> l.contains(": OK ")).count(), r.toString());
         List<IsolationString> keys = new ArrayList<>();
-        for (RecordingSocks5Server.Recorded q : socks.recorded().subList(before, socks.recorded().size())) {
-            keys.add(check(q.auth(), q.request().dstAddr()));
+        for (RecordingSocksServer.Recorded q : socks.recorded().subList(before, socks.recorded().size())) {
+            keys.add(check(q.credentials(), q.request().dstAddr()));
         }
         return keys;
     }
@@ -156,12 +157,12 @@ class AgentIsolationTest {
                 IsolationClients.class, "lookup:a:alice:" + host("x"), "fetch:a:alice:" + host("x") + ":80",
                 "lookup:a:alice:" + host("y"));
         assertEquals(3, r.stdout().lines().filter(l -> l.contains(": OK ")).count(), r.toString());
-        List<RecordingSocks5Server.Recorded> q = socks.recorded().subList(before, socks.recorded().size());
+        List<RecordingSocksServer.Recorded> q = socks.recorded().subList(before, socks.recorded().size());
         assertEquals(List.of(Socks5CommandType.RESOLVE, Socks5CommandType.CONNECT, Socks5CommandType.RESOLVE),
                 q.stream().map(x -> x.request().type()).collect(Collectors.toList()), "the JDK cached the first answer");
         List<String> d = new ArrayList<>();
-        for (RecordingSocks5Server.Recorded x : q) {
-            d.add(check(x.auth(), x.request().dstAddr()).digest());
+        for (RecordingSocksServer.Recorded x : q) {
+            d.add(check(x.credentials(), x.request().dstAddr()).digest());
         }
         assertEquals(d.get(0), d.get(1), "the lookup and the connect of one name share a key");
         assertNotEquals(d.get(0), d.get(2), "another name, another key");

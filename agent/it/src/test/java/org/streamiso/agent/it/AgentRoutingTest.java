@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * Every TCP path of the JDK, in an unmodified application under the agent, reaches a web server through
@@ -23,15 +24,15 @@ import org.streamiso.socks.Socks5CommandType;
  */
 class AgentRoutingTest {
     /** A name that exists nowhere but in the SOCKS server: a local lookup cannot succeed. */
-    static final String SUFFIX = ".only-the-proxy-knows.test";
+    static final String SUFFIX = RecordingSocksServer.SUFFIX;
 
     static TestWebServer web;
-    static RecordingSocks5Server socks;
+    static RecordingSocksServer socks;
 
     @BeforeAll
     static void start() throws Exception {
         web = new TestWebServer();
-        socks = new RecordingSocks5Server(request -> new InetSocketAddress("127.0.0.1", web.port()));
+        socks = RecordingSocksServer.relaying(request -> new InetSocketAddress("127.0.0.1", web.port()));
     }
 
     @AfterAll

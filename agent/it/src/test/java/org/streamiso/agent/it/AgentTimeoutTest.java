@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -16,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * A SocksPort that accepts and never answers: every connect path, blocking ones without a timeout of the
@@ -24,37 +21,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AgentTimeoutTest {
     static final String NAME = "silent" + AgentRoutingTest.SUFFIX;
-    static ServerSocket silent;
-    static final List<Socket> held = new CopyOnWriteArrayList<>();
+    static RecordingSocksServer silent;
 
     @BeforeAll
     static void start() throws IOException {
-        silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!silent.isClosed()) {
-                try {
-                    held.add(silent.accept()); // held open, never read, never answered
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "silent-socks-port");
-        t.setDaemon(true);
-        t.start();
+        silent = RecordingSocksServer.start().neverAnswering();
     }
 
     @AfterAll
     static void stop() throws IOException {
         silent.close();
-        for (Socket s : held) {
-            s.close();
-        }
     }
 
     @ParameterizedTest(name = "dns={0}")
     @ValueSource(strings = {"mapped", "remote"})
     void everyPathGivesUpAfterTheTimeoutNamingTheSocksPort(String dns) throws Exception {
-        int port = silent.getLocalPort();
+        int port = silent.port();
         ForkedJvm.Result r = ForkedJvm.run("port=" + port + ",timeout=2,dns=" + dns, List.of(), HardeningClients.class,
                 "silent", NAME, "80");
         assertEquals(0, r.exitCode(), r.toString());
@@ -74,7 +56,7 @@ class AgentTimeoutTest {
 
     @Test
     void anInterruptedConnectSaysSoAndNamesTheSocksPort() throws Exception {
-        int port = silent.getLocalPort();
+        int port = silent.port();
         ForkedJvm.Result r = ForkedJvm.run("port=" + port + ",dns=mapped", List.of(), HardeningClients.class,
                 "interrupt", NAME, "80");
         assertTrue(r.stdout().startsWith("EXC java.io.InterruptedIOException: the thread was interrupted during the "

@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The agent beside other instrumentation: an application that instruments itself with its own byte-buddy
@@ -73,8 +74,8 @@ class AgentWithOtherAgentsTest {
         return web.getAddress().getPort();
     }
 
-    private static RecordingSocks5Server socks() throws Exception {
-        return new RecordingSocks5Server(request -> new InetSocketAddress("127.0.0.1", webPort()));
+    private static RecordingSocksServer socks() throws Exception {
+        return RecordingSocksServer.relaying(request -> new InetSocketAddress("127.0.0.1", webPort()));
     }
 
     /** Mockito attaches byte-buddy-agent to its own JVM; JDK 21+ warns about that unless allowed. */
@@ -120,7 +121,7 @@ class AgentWithOtherAgentsTest {
      * and nothing but CONNECTs and RESOLVEs of the application's own names: {@code KIND.BASE} (the JDK looks a name
      * up before it connects, which under {@code dns=remote} is a RESOLVE through Tor) and {@code lookup.BASE}.
      */
-    private static void assertAsked(RecordingSocks5Server socks, String base, List<String> mustResolve,
+    private static void assertAsked(RecordingSocksServer socks, String base, List<String> mustResolve,
             ForkedJvm.Result r) {
         Set<String> ours = new TreeSet<>();
         ours.add(OtherAgentsClients.host("lookup", base));
@@ -163,7 +164,7 @@ class AgentWithOtherAgentsTest {
     @Test
     void anApplicationThatInstrumentsItselfWithItsOwnByteBuddyRunsUnharmedAndIsRouted() throws Exception {
         String base = "mockito" + AgentRoutingTest.SUFFIX;
-        try (RecordingSocks5Server socks = socks()) {
+        try (RecordingSocksServer socks = socks()) {
             ForkedJvm.Result r = fork(List.of(streamiso(socks.port())), dynamicAgentLoading(),
                     ForkedJvm.CLASSES + File.pathSeparator + MOCKITO_CLASS_PATH, "mockito", base, "80");
 
@@ -172,7 +173,7 @@ class AgentWithOtherAgentsTest {
                 assertTrue(ok.get(i).startsWith("OK " + OtherAgentsClients.MOCKITO_STEPS.get(i) + " "), r.toString());
             }
             // The lookup after Mockito retransformed InetAddress still went to Tor (RESOLVE) and kept the name.
-            assertTrue(ok.get(2).endsWith(" real lookup." + base + "/" + RecordingSocks5Server.RESOLVED), r.toString());
+            assertTrue(ok.get(2).endsWith(" real lookup." + base + "/" + RecordingSocksServer.RESOLVED), r.toString());
             assertFetched(ok, r);
             assertAsked(socks, base, List.of(OtherAgentsClients.host("lookup", base)), r);
             assertNothingRefused(r);
@@ -199,7 +200,7 @@ class AgentWithOtherAgentsTest {
     void everyConnectionIsRoutedBesideTheOpenTelemetryAgent(String order) throws Exception {
         assertTrue(Files.isRegularFile(Path.of(OTEL_JAR)), OTEL_JAR + " is missing: run mvn from the project root");
         String base = order + AgentRoutingTest.SUFFIX;
-        try (RecordingSocks5Server socks = socks()) {
+        try (RecordingSocksServer socks = socks()) {
             String otel = "-javaagent:" + Path.of(OTEL_JAR).toAbsolutePath();
             List<String> agents = order.equals("opentelemetry-first") ? List.of(otel, streamiso(socks.port()))
                     : List.of(streamiso(socks.port()), otel);

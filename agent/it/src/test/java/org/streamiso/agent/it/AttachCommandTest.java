@@ -3,16 +3,9 @@ package org.streamiso.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.streamiso.socks.Socks5CommandType;
 
 /**
  * {@code java -jar streamiso.jar attach PID [ARGUMENTS]}: the agent goes into a running JVM through byte-buddy-agent
@@ -22,60 +15,36 @@ class AttachCommandTest {
 
     @Test
     void attachRoutesTheTargetsNewConnections(@TempDir Path dir) throws Exception {
-        try (TestWebServer web = new TestWebServer();
-                RecordingSocks5Server socks = new RecordingSocks5Server(q -> new InetSocketAddress("127.0.0.1",
-                        web.port()))) {
-            Path go = dir.resolve("go");
-            Path err = dir.resolve("target.err");
-            Process target = new ProcessBuilder(ForkedJvm.java(), "-cp", ForkedJvm.CLASS_PATH,
-                    AgentAttachTest.Target.class.getName(), go.toString()).redirectError(err.toFile()).start();
-            try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(),
-                        StandardCharsets.UTF_8));
-                assertEquals("ready", out.readLine());
-                ForkedJvm.Result attach = SelfCheckCommand.run("attach", Long.toString(target.pid()),
-                        "port=" + socks.port() + ",dns=mapped");
-                assertEquals(0, attach.exitCode(), attach.toString());
-                assertTrue(attach.stdout().startsWith("streamiso: attached to JVM " + target.pid() + " with port="
-                        + socks.port() + ",dns=mapped: its new connections and lookups go through SocksPort 127.0.0.1:"
-                        + socks.port() + " from now on.\nstreamiso: connections it opened before stay direct"),
-                        attach.toString());
-                assertTrue(attach.stdout().contains("-XX:+EnableDynamicAgentLoading"), attach.toString());
-                Files.createFile(go);
-                String result = out.readLine();
-                assertTrue(target.waitFor(60, TimeUnit.SECONDS));
-                String stderr = Files.readString(err);
-                assertEquals("OK HTTP/1.1 200 OK", result, stderr);
-                assertEquals(1, socks.requests(Socks5CommandType.CONNECT).stream()
-                        .filter(q -> q.dstAddr().equals(AgentAttachTest.NAME)).count(), "routed after the attach");
-                assertTrue(stderr.contains("streamiso: attached to a running JVM: new connections and lookups go "
-                        + "through SocksPort 127.0.0.1:" + socks.port()), stderr);
-                if (ForkedJvm.feature() >= 21) {
-                    assertTrue(stderr.contains("WARNING: A Java agent has been loaded dynamically"), stderr);
-                }
-            } finally {
-                target.destroyForcibly();
+        try (AttachTarget target = AttachTarget.start(dir)) {
+            ForkedJvm.Result attach = SelfCheckCommand.run("attach", Long.toString(target.pid()),
+                    "port=" + target.socksPort() + ",dns=mapped");
+            assertEquals(0, attach.exitCode(), attach.toString());
+            assertTrue(attach.stdout().startsWith("streamiso: attached to JVM " + target.pid() + " with port="
+                    + target.socksPort() + ",dns=mapped: its new connections and lookups go through SocksPort "
+                    + "127.0.0.1:" + target.socksPort() + " from now on.\nstreamiso: connections it opened before "
+                    + "stay direct"), attach.toString());
+            assertTrue(attach.stdout().contains("-XX:+EnableDynamicAgentLoading"), attach.toString());
+            String result = target.fetch();
+            String stderr = target.stderr();
+            assertEquals("OK HTTP/1.1 200 OK", result, stderr);
+            assertEquals(1, target.connectsToName(), "routed after the attach");
+            assertTrue(stderr.contains("streamiso: attached to a running JVM: new connections and lookups go "
+                    + "through SocksPort 127.0.0.1:" + target.socksPort()), stderr);
+            if (ForkedJvm.feature() >= 21) {
+                assertTrue(stderr.contains("WARNING: A Java agent has been loaded dynamically"), stderr);
             }
         }
     }
 
     @Test
     void aTargetWithAttachDisabledIsRefusedInWords(@TempDir Path dir) throws Exception {
-        Process target = new ProcessBuilder(ForkedJvm.java(), "-XX:+DisableAttachMechanism", "-cp",
-                ForkedJvm.CLASS_PATH, AgentAttachTest.Target.class.getName(), dir.resolve("never").toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(),
-                    StandardCharsets.UTF_8));
-            assertEquals("ready", out.readLine());
+        try (AttachTarget target = AttachTarget.start(dir, "-XX:+DisableAttachMechanism")) {
             ForkedJvm.Result attach = SelfCheckCommand.run("attach", Long.toString(target.pid()), "port=9050");
             assertEquals(1, attach.exitCode(), attach.toString());
             assertEquals("streamiso attach: JVM " + target.pid() + " refuses attaching (AttachNotSupportedException: "
                     + "The VM does not support the attach mechanism); nothing was attached. It was started with "
                     + "-XX:+DisableAttachMechanism: restart it without that option, or with -javaagent:streamiso.jar.\n",
                     attach.stderr(), attach.toString());
-        } finally {
-            target.destroyForcibly();
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * Child processes under the agent (issue 10, item 2), inside a loopback-only network namespace under strace: a
@@ -74,7 +75,7 @@ class ChildProcessLeakTest {
 
         // Credentials: the parent, its child JVM and curl each have their own.
         List<String> connects = LeakTraceTest.read(dir, "auth.txt").lines()
-                .filter(l -> l.contains(NAME) || l.contains(RecordingSocks5Server.OUTSIDE_ADDRESS))
+                .filter(l -> l.contains(NAME) || l.contains(RecordingSocksServer.OUTSIDE_ADDRESS))
                 .collect(Collectors.toList());
         assertEquals(3, connects.stream().filter(l -> l.startsWith("CONNECT ")).count(), String.join("\n", connects));
         List<String> passwords = connects.stream().filter(l -> l.startsWith("CONNECT "))

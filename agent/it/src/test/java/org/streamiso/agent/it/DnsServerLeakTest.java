@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The in-JVM DNS server, in the loopback-only namespace of {@link LeakTraceTest} under strace: an application that
@@ -58,7 +59,7 @@ class DnsServerLeakTest {
 
         String remote = read(dir, "remote");
         String from = "from=/" + NAMESERVER + ":53 ";
-        String a = "rcode=NOERROR tc=0 qr=1 A=" + RecordingSocks5Server.RESOLVED + " ttl=30";
+        String a = "rcode=NOERROR tc=0 qr=1 A=" + RecordingSocksServer.RESOLVED + " ttl=30";
         for (String path : List.of("udp-channel", "udp-channel-selector", "udp-socket")) {
             assertTrue(line(remote, path).startsWith(path + ": OK " + from), line(remote, path) + read(dir, "remote.err"));
             assertTrue(line(remote, path).contains(a), line(remote, path));
@@ -73,7 +74,7 @@ class DnsServerLeakTest {
         }
         // Tor answered IPv4: an AAAA query gets no record, and no error (NODATA).
         assertTrue(line(remote, "aaaa").endsWith("rcode=NOERROR tc=0 qr=1 no-answer"), line(remote, "aaaa"));
-        assertTrue(line(remote, "ptr").endsWith("rcode=NOERROR tc=0 qr=1 PTR=" + RecordingSocks5Server.ptrName(
+        assertTrue(line(remote, "ptr").endsWith("rcode=NOERROR tc=0 qr=1 PTR=" + RecordingSocksServer.ptrName(
                 "127.0.0.7") + ". ttl=30") || line(remote, "ptr").endsWith("rcode=NXDOMAIN tc=0 qr=1 no-answer"),
                 line(remote, "ptr"));
         assertTrue(line(remote, "mx").endsWith("rcode=NOTIMP tc=0 qr=1 no-answer"), line(remote, "mx"));
@@ -83,7 +84,7 @@ class DnsServerLeakTest {
                 line(remote, "badvers"));
         assertTrue(line(remote, "unknown-name").endsWith("rcode=NXDOMAIN tc=0 qr=1 no-answer"),
                 line(remote, "unknown-name"));
-        assertTrue(line(read(dir, "dnsjava"), "jndi").equals("jndi: OK {a=A: " + RecordingSocks5Server.RESOLVED + "}"),
+        assertTrue(line(read(dir, "dnsjava"), "jndi").equals("jndi: OK {a=A: " + RecordingSocksServer.RESOLVED + "}"),
                 read(dir, "dnsjava"));
         for (String path : List.of("dnsjava-udp", "dnsjava-tcp")) {
             // dnsjava offers EDNS0 by default, as most stub resolvers now do.
@@ -135,7 +136,7 @@ class DnsServerLeakTest {
             assertTrue(line(legacy, "udp-socket").endsWith(a), legacy);
             assertTrue(line(legacy, "udp-socket-connected").endsWith(a + " peer=/" + NAMESERVER + ":53 inet=/"
                     + NAMESERVER + ":53"), legacy);
-            assertTrue(line(legacy, "jndi").equals("jndi: OK {a=A: " + RecordingSocks5Server.RESOLVED + "}"), legacy);
+            assertTrue(line(legacy, "jndi").equals("jndi: OK {a=A: " + RecordingSocksServer.RESOLVED + "}"), legacy);
         }
 
         long baselineUnix = SyscallTrace.unixConnects(read(dir, "baseline.trace"));

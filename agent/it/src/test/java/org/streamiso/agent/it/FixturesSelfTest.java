@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.testing.Canary;
 
 /**
  * {@link FtpTestServer}, {@link TlsTestServer} and {@link PeerClients} work on their own: without the agent and
@@ -61,7 +62,7 @@ class FixturesSelfTest {
 
     @Test
     void peerReportsTheAddressOfAResolvedConnect() throws Exception {
-        try (CanaryListener listener = new CanaryListener()) {
+        try (Canary listener = new Canary()) {
             String port = Integer.toString(listener.port());
             ForkedJvm.Result r = ForkedJvm.run(null, List.of(), PeerClients.class, "peer", "localhost", port);
 

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.testnet.PrivateTorNetwork;
-import org.streamiso.testnet.StreamEvent;
 import org.streamiso.testnet.StreamEvents;
 import org.streamiso.testnet.TorNetworks;
 

@@ -3,12 +3,14 @@ package org.streamiso.agent.it;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.streamiso.testing.Canary;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The other side of the syscall-trace test, run without the agent inside the same loopback-only network
  * namespace: a SOCKS5 server, a web server, a canary, a hostile FTP server (its passive replies point at the
  * canary) and a TLS server. The SOCKS server, like Tor with MapAddress, sends {@code ftp*} names on port 21 to the
- * FTP server's control port and on every other port, as well as {@link RecordingSocks5Server#FTP_ADDRESS}, to its
+ * FTP server's control port and on every other port, as well as {@link RecordingSocksServer#FTP_ADDRESS}, to its
  * own data port; {@code tls-*} names to the TLS server; everything else to the web server. Writes
  * {@code socksPort webPort canaryPort deadPort ftpPort tlsPort} to the file given (the TLS server's key store is
  * the second argument), then serves until it is killed, writing the canary's count to {@code FILE.canary} and every
@@ -20,19 +22,19 @@ public final class LeakHarness {
 
     public static void main(String[] args) throws Exception {
         TestWebServer web = new TestWebServer();
-        CanaryListener canary = new CanaryListener();
-        FtpTestServer ftp = new FtpTestServer(canary.port(), RecordingSocks5Server.FTP_ADDRESS);
+        Canary canary = new Canary();
+        FtpTestServer ftp = new FtpTestServer(canary.port(), RecordingSocksServer.FTP_ADDRESS);
         TlsTestServer tls = new TlsTestServer(Path.of(args[1]));
-        RecordingSocks5Server socks = new RecordingSocks5Server(q -> {
+        RecordingSocksServer socks = RecordingSocksServer.relaying(q -> {
             String host = q.dstAddr();
-            if (host.startsWith("ftp") || host.equals(RecordingSocks5Server.FTP_ADDRESS)) {
+            if (host.startsWith("ftp") || host.equals(RecordingSocksServer.FTP_ADDRESS)) {
                 return new InetSocketAddress("127.0.0.1", q.dstPort() == 21 ? ftp.port() : ftp.dataPort());
             }
             return new InetSocketAddress("127.0.0.1", host.startsWith("tls-") ? tls.port() : web.port());
         });
         Path ports = Path.of(args[0]);
         Path tmp = Path.of(args[0] + ".tmp");
-        Files.writeString(tmp, socks.port() + " " + web.port() + " " + canary.port() + " " + CanaryListener.deadPort()
+        Files.writeString(tmp, socks.port() + " " + web.port() + " " + canary.port() + " " + Canary.deadPort()
                 + " " + ftp.port() + " " + tls.port() + "\n");
         Files.move(tmp, ports);
         Path canaryCount = Path.of(args[0] + ".canary");
@@ -46,9 +48,9 @@ public final class LeakHarness {
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             // Each request and the password it came with, for tests that compare isolation credentials.
             StringBuilder recorded = new StringBuilder();
-            for (RecordingSocks5Server.Recorded r : socks.recorded()) {
+            for (RecordingSocksServer.Recorded r : socks.recorded()) {
                 recorded.append(r.request().type()).append(' ').append(r.request().dstAddr()).append(' ')
-                        .append(r.auth() == null ? "-" : r.auth().password()).append('\n');
+                        .append(r.credentials() == null ? "-" : r.credentials().password()).append('\n');
             }
             Files.writeString(authTmp, recorded);
             Files.move(authTmp, auth, java.nio.file.StandardCopyOption.REPLACE_EXISTING,

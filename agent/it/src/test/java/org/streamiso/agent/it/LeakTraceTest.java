@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The leak tests: an application under the agent runs every TCP path, and every name and datagram API, inside
@@ -122,9 +123,9 @@ class LeakTraceTest {
         int dead = port(dir, 3);
 
         String upRemote = read(dir, "up-remote.out");
-        assertTrue(upRemote.contains("get-by-name: OK " + name + "/" + RecordingSocks5Server.RESOLVED), upRemote);
+        assertTrue(upRemote.contains("get-by-name: OK " + name + "/" + RecordingSocksServer.RESOLVED), upRemote);
         assertTrue(upRemote.contains("connect-resolved: OK HTTP/1.1 200 OK | " + name + "/"), upRemote);
-        assertTrue(upRemote.contains("get-host-name: OK " + RecordingSocks5Server.ptrName(target)), upRemote);
+        assertTrue(upRemote.contains("get-host-name: OK " + RecordingSocksServer.ptrName(target)), upRemote);
         String upMapped = read(dir, "up-mapped.out");
         assertTrue(upMapped.contains("get-by-name: OK " + name + "/240."), upMapped);
         assertTrue(upMapped.contains("connect-resolved: OK HTTP/1.1 200 OK | " + name + "/240."), upMapped);
@@ -194,7 +195,7 @@ class LeakTraceTest {
         return String.join("\n",
                 "set -eu",
                 "ip link set lo up",
-                java + " -cp " + ForkedJvm.CLASSES + ":" + codecJar() + " " + LeakHarness.class.getName() + " " + ports
+                java + " -cp " + ForkedJvm.CLASSES + ":" + harnessClassPath() + " " + LeakHarness.class.getName() + " " + ports
                         + " " + tls.resolve(TlsTestServer.KEY_STORE) + " &",
                 "harness=$!",
                 // The harness writes into the test's folder until it is gone: wait for it, so that JUnit never
@@ -245,10 +246,13 @@ class LeakTraceTest {
         return b.toString();
     }
 
-    /** The SOCKS codec's classes, which the harness's SOCKS server uses. */
-    static String codecJar() throws Exception {
-        return Path.of(org.streamiso.socks.Socks5Codec.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                .toString();
+    /** The fixtures the harness runs (the recording SOCKS server, the canary) and the SOCKS codec they use. */
+    static String harnessClassPath() throws Exception {
+        return location(RecordingSocksServer.class) + ":" + location(org.streamiso.socks.Socks5Codec.class);
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     private static long paths() {

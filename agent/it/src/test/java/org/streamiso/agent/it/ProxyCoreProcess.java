@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.streamiso.testing.Canary;
 
 /** proxy-core's jar in a process of its own, listening on a free loopback port, for the real-Tor tests. */
 final class ProxyCoreProcess implements AutoCloseable {
@@ -19,7 +20,7 @@ final class ProxyCoreProcess implements AutoCloseable {
 
     /** Starts {@code proxy-core.jar --listen 127.0.0.1:PORT ARGS} and waits until it listens. */
     ProxyCoreProcess(String... args) throws Exception {
-        port = CanaryListener.deadPort();
+        port = Canary.deadPort();
         List<String> command = new ArrayList<>(List.of(ForkedJvm.java(), "-jar", JAR.toAbsolutePath().toString(),
                 "--listen", "127.0.0.1:" + port));
         command.addAll(List.of(args));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streamiso.testing.Canary;
 import org.streamiso.testnet.PrivateTorNetwork;
 import org.streamiso.testnet.TorNetworks;
 
@@ -88,9 +88,7 @@ class SelfCheckIT {
     void aTorThatCannotBootstrapFailsTheBootstrapCheck(@TempDir Path dir) throws Exception {
         int[] ports = new int[4];
         for (int i = 0; i < ports.length; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports[i] = s.getLocalPort();
-            }
+            ports[i] = Canary.deadPort();
         }
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import org.junit.jupiter.api.Test;
+import org.streamiso.testing.Canary;
 
 /**
  * {@code java -jar streamiso.jar check} against set-ups that need no Tor: nothing on the SocksPort, an HTTP server
@@ -32,10 +32,7 @@ class SelfCheckTest {
 
     @Test
     void aSocksPortThatIsDownFailsAndTheLeakProbesStillPass() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = Canary.deadPort();
         ForkedJvm.Result r = SelfCheckCommand.run("check", "port=" + port);
         assertEquals(1, r.exitCode(), r.toString());
         assertNotNull(SelfCheckCommand.line(r, "FAILED   Tor SocksPort 127.0.0.1:" + port + " refused the connection",

@@ -9,32 +9,39 @@ import org.streamiso.agent.it.SyscallTrace.Endpoint;
 
 /** {@link SyscallTrace} on lines of {@code strace -f -yy}: what it lets through and what it reports. */
 class SyscallTraceTest {
-    private static final String TCP_TO_SOCKS = "101 connect(66<TCPv6:[1388109]>, {sa_family=AF_INET6, "
-            + "sin6_port=htons(9050), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::ffff:127.0.0.1\", &sin6_addr), "
-            + "sin6_scope_id=0}, 28) = -1 EINPROGRESS (Operation now in progress)";
-    private static final String TCP_TO_WEB = "101 connect(67<TCP:[1388110]>, {sa_family=AF_INET, "
-            + "sin_port=htons(8080), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0";
+    private static final String TCP_TO_SOCKS = connect6(101, "66<TCPv6:[1388109]>", 9050, "::ffff:127.0.0.1",
+            "-1 EINPROGRESS (Operation now in progress)");
+    private static final String TCP_TO_WEB = connect4(101, "67<TCP:[1388110]>", 8080, "127.0.0.1", "0");
     private static final String UDP_TO_NAMESERVER = "102 sendto(4<UDPv6:[[::]:33981]>, \"\\1\", 1, 0, "
             + "{sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "
             + "\"::ffff:10.53.0.1\", &sin6_addr), sin6_scope_id=0}, 28) = 1";
-    private static final String UDP_CONNECT_TO_NAMESERVER = "102 connect(4<UDP:[33982]>, {sa_family=AF_INET, "
-            + "sin_port=htons(53), sin_addr=inet_addr(\"10.53.0.1\")}, 16) = 0";
-    private static final String TCP_TO_NAMESERVER = "102 connect(5<TCP:[33983]>, {sa_family=AF_INET, "
-            + "sin_port=htons(53), sin_addr=inet_addr(\"10.53.0.1\")}, 16) = -1 ENETUNREACH (Network is unreachable)";
+    private static final String UDP_CONNECT_TO_NAMESERVER = connect4(102, "4<UDP:[33982]>", 53, "10.53.0.1", "0");
+    private static final String TCP_TO_NAMESERVER = connect4(102, "5<TCP:[33983]>", 53, "10.53.0.1",
+            "-1 ENETUNREACH (Network is unreachable)");
     private static final String UDP_BATCH_TO_NAMESERVER = "102 sendmmsg(4<UDP:[33984]>, [{msg_hdr={msg_name={"
             + "sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr(\"10.53.0.1\")}, msg_namelen=16, "
             + "msg_iov=[{iov_base=\"\\x12\\x34\", iov_len=2}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, "
             + "msg_len=2}], 1, MSG_NOSIGNAL) = 1";
     private static final String RESOLV_CONF = "103 openat(AT_FDCWD</work>, \"/etc/resolv.conf\", O_RDONLY|O_CLOEXEC) "
             + "= 5</etc/resolv.conf>";
-    private static final String IPV6_LOOPBACK = "104 connect(6<TCPv6:[1]>, {sa_family=AF_INET6, "
-            + "sin6_port=htons(9050), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, \"::1\", &sin6_addr), "
-            + "sin6_scope_id=0}, 28) = 0";
+    private static final String IPV6_LOOPBACK = connect6(104, "6<TCPv6:[1]>", 9050, "::1", "0");
     private static final String NSSWITCH = "105 openat(AT_FDCWD</tmp>, \"/etc/nsswitch.conf\", O_RDONLY|O_CLOEXEC) = 4";
     private static final String TRACE = String.join("\n", TCP_TO_SOCKS, TCP_TO_WEB, UDP_TO_NAMESERVER,
             UDP_CONNECT_TO_NAMESERVER, UDP_BATCH_TO_NAMESERVER, TCP_TO_NAMESERVER, RESOLV_CONF, IPV6_LOOPBACK, NSSWITCH);
     private static final Endpoint SOCKS = Endpoint.loopback(9050);
     private static final Endpoint NAMESERVER = new Endpoint("10.53.0.1", 53);
+
+    /** A line of {@code strace -f -yy} for an IPv4 connect of thread {@code tid} on {@code fd}. */
+    private static String connect4(int tid, String fd, int port, String address, String result) {
+        return tid + " connect(" + fd + ", {sa_family=AF_INET, sin_port=htons(" + port + "), sin_addr=inet_addr(\""
+                + address + "\")}, 16) = " + result;
+    }
+
+    /** A line of {@code strace -f -yy} for an IPv6 connect of thread {@code tid} on {@code fd}. */
+    private static String connect6(int tid, String fd, int port, String address, String result) {
+        return tid + " connect(" + fd + ", {sa_family=AF_INET6, sin6_port=htons(" + port + "), sin6_flowinfo=htonl(0), "
+                + "inet_pton(AF_INET6, \"" + address + "\", &sin6_addr), sin6_scope_id=0}, 28) = " + result;
+    }
 
     @Test
     void reportsEveryCallButConnectsToTheSocksPort() {

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.testnet.PrivateTorNetwork;
-import org.streamiso.testnet.StreamEvent;
 import org.streamiso.testnet.StreamEvents;
 import org.streamiso.testnet.TorNetworks;
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.SocksProbe;
-import org.streamiso.proxy.control.ControlLine;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;
@@ -21,7 +21,7 @@ import org.streamiso.socks.Socks5CommandType;
 /**
  * The self-check's isolation check: two streams with one isolation key and one with another, through the SocksPort
  * with the credentials the agent sends ({@code <torS0X>0} and an isolation string); the circuit that carried each
- * comes from Tor's STREAM events (read with proxy-core's {@link ControlLine}), which name a stream's SOURCE_ADDR, the
+ * comes from Tor's STREAM events (read as production's {@link StreamEvent}), which name a stream's SOURCE_ADDR, the
  * local address of the check's connection. One key must keep one circuit, and the two keys must never share one.
  *
  * <p>A stream's circuit is the one of its SUCCEEDED event; a RESOLVE of a name that does not resolve never
@@ -104,24 +104,22 @@ final class IsolationCheck {
     }
 
     private synchronized void onStreamEvent(String data) {
-        ControlLine line = ControlLine.parse(data);
-        String id = line.argument(0);
-        String status = line.argument(1);
-        String circuit = line.argument(2);
-        switch (status) {
+        StreamEvent event = StreamEvent.parse(data);
+        String id = event.streamId();
+        switch (event.status()) {
             case "NEW", "NEWRESOLVE" -> {
-                String source = line.keywords().get("SOURCE_ADDR");
+                String source = event.sourceAddr();
                 if (source != null) {
                     streamsBySource.put(source, id);
                 }
             }
             case "SENTCONNECT", "SENTRESOLVE" -> {
-                if (!circuit.isEmpty() && !"0".equals(circuit)) {
-                    latestCircuit.put(id, circuit);
+                if (event.onCircuit()) {
+                    latestCircuit.put(id, event.circuitId());
                 }
             }
             case "SUCCEEDED" -> {
-                String c = !circuit.isEmpty() && !"0".equals(circuit) ? circuit : latestCircuit.get(id);
+                String c = event.onCircuit() ? event.circuitId() : latestCircuit.get(id);
                 if (c != null) {
                     carriedBy.putIfAbsent(id, c);
                 }

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.streamiso.agent.AgentArguments;
 import org.streamiso.agent.bootstrap.AgentConfig;
 import org.streamiso.agent.bootstrap.SocksProbe;
-import org.streamiso.proxy.control.ControlLine;
+import org.streamiso.control.ControlLine;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.proxy.internal.JtorctlTorControl;
 import org.streamiso.socks.IsolationString;

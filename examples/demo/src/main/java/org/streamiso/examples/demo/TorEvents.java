@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.streamiso.proxy.control.ControlLine;
+import org.streamiso.control.ControlLine;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.proxy.internal.JtorctlTorControl;
 
@@ -77,23 +78,22 @@ final class TorEvents implements AutoCloseable {
     }
 
     private synchronized void onStream(String data) {
-        ControlLine line = ControlLine.parse(data);
-        TorStream stream = streams.computeIfAbsent(line.argument(0), TorStream::new);
-        String source = line.keywords().get("SOURCE_ADDR");
+        StreamEvent event = StreamEvent.parse(data);
+        TorStream stream = streams.computeIfAbsent(event.streamId(), TorStream::new);
+        String source = event.sourceAddr();
         if (source != null) {
             stream.source = source;
         }
-        String password = line.keywords().get("SOCKS_PASSWORD");
+        String password = event.keywords().get("SOCKS_PASSWORD");
         if (password != null) {
             stream.password = password;
         }
-        String target = line.argument(3);
-        int colon = target.lastIndexOf(':');
-        if (colon > 0 && target.substring(colon + 1).matches("\\d{1,5}")) {
-            stream.port = Integer.parseInt(target.substring(colon + 1));
+        int port = event.targetPort();
+        if (port >= 0) {
+            stream.port = port;
         }
-        if ("SUCCEEDED".equals(line.argument(1))) {
-            stream.circuit = line.argument(2);
+        if (StreamEvent.SUCCEEDED.equals(event.status())) {
+            stream.circuit = event.circuitId();
             stream.succeeded = true;
         }
         notifyAll();

@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.streamiso.proxy.control.ControlLine;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.proxy.internal.JtorctlTorControl;
 
@@ -67,13 +67,13 @@ final class StreamWatch implements AutoCloseable {
         if (!"STREAM".equals(keyword)) {
             return;
         }
-        ControlLine line = ControlLine.parse(data);
-        String source = line.keywords().get("SOURCE_ADDR");
+        StreamEvent event = StreamEvent.parse(data);
+        String source = event.sourceAddr();
         if (source != null) {
-            streamsBySource.put(source, line.argument(0));
+            streamsBySource.put(source, event.streamId());
         }
-        if ("SUCCEEDED".equals(line.argument(1))) {
-            circuitsByStream.put(line.argument(0), line.argument(2));
+        if (StreamEvent.SUCCEEDED.equals(event.status())) {
+            circuitsByStream.put(event.streamId(), event.circuitId());
         }
         notifyAll();
     }

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
+import org.streamiso.control.ControlLine;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.socks.IsolationString;
 
@@ -98,31 +100,28 @@ public final class CircuitAudit implements StreamObserver {
 
     /** A STREAM event: {@code StreamID StreamStatus CircuitID Target [SOURCE_ADDR=...] ...}. */
     public void onStreamEvent(String data) {
-        ControlLine line = ControlLine.parse(data);
-        String streamId = line.argument(0);
-        String status = line.argument(1);
-        String circuitId = line.argument(2);
-        switch (status) {
+        StreamEvent event = StreamEvent.parse(data);
+        switch (event.status()) {
             case "NEW", "NEWRESOLVE" -> {
-                String source = line.keywords().get("SOURCE_ADDR");
+                String source = event.sourceAddr();
                 String key = source == null ? null : keysBySource.get(source);
                 if (key != null) {
-                    torStreams.put(streamId, new TorStream(source, key));
+                    torStreams.put(event.streamId(), new TorStream(source, key));
                 }
             }
             case "SENTCONNECT", "SENTRESOLVE", "SUCCEEDED", "REMAP" -> {
-                TorStream stream = torStreams.get(streamId);
-                if (stream != null && !"0".equals(circuitId) && !circuitId.isEmpty()) {
-                    attach(stream, circuitId);
+                TorStream stream = torStreams.get(event.streamId());
+                if (stream != null && event.onCircuit()) {
+                    attach(stream, event.circuitId());
                 }
             }
             case "DETACHED" -> {
-                TorStream stream = torStreams.get(streamId);
+                TorStream stream = torStreams.get(event.streamId());
                 if (stream != null) {
                     stream.circuitId = null;
                 }
             }
-            case "CLOSED", "FAILED" -> torStreams.remove(streamId);
+            case "CLOSED", "FAILED" -> torStreams.remove(event.streamId());
             default -> { }
         }
         changed();

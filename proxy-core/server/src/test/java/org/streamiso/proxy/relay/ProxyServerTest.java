@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.streamiso.proxy.testing.RelayFixture.ALICE;
+import static org.streamiso.proxy.testing.RelayFixture.BOB;
+import static org.streamiso.proxy.testing.RelayFixture.LOOPBACK_ANY_PORT;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -37,7 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.streamiso.proxy.internal.Log;
-import org.streamiso.proxy.testing.FakeTorSocksPort;
+import org.streamiso.proxy.testing.ItResources;
 import org.streamiso.proxy.testing.SocksClient;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5AddressType;
@@ -47,6 +49,7 @@ import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The relay against an in-process stand-in for Tor's SocksPort: bytes, replies, credentials, failover, timeouts and
@@ -54,26 +57,19 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProxyServerTest {
-    private static final InetSocketAddress LOOPBACK_ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
-    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
-    private FakeTorSocksPort tor;
+    private final ItResources resources = ItResources.quiet();
+    private final Log log = resources.log();
+    private RecordingSocksServer tor;
 
     @BeforeEach
     void startFakeTor() throws IOException {
-        tor = FakeTorSocksPort.start();
-        closeables.add(tor);
+        tor = RecordingSocksServer.start();
+        resources.closing(tor);
     }
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        resources.close();
     }
 
     private ProxyServer start(RelayConfig config) throws IOException {
@@ -82,7 +78,7 @@ class ProxyServerTest {
 
     private ProxyServer start(RelayConfig config, StreamGate gate) throws IOException {
         ProxyServer server = ProxyServer.start(config, IsolationCredentials.random(), gate, StreamObserver.NONE, log);
-        closeables.add(server);
+        resources.closing(server);
         return server;
     }
 
@@ -120,7 +116,7 @@ class ProxyServerTest {
             assertArrayEquals("hello".getBytes(StandardCharsets.US_ASCII),
                     echo(socket, "hello".getBytes(StandardCharsets.US_ASCII)));
         }
-        FakeTorSocksPort.Recorded recorded = tor.nextRecorded();
+        RecordingSocksServer.Recorded recorded = tor.nextRecorded();
         assertEquals(Socks5CommandType.CONNECT, recorded.request().type());
         assertEquals(Socks5AddressType.DOMAIN, recorded.request().dstAddrType());
         assertEquals("web.example", recorded.request().dstAddr());
@@ -279,7 +275,7 @@ class ProxyServerTest {
     void bytesSentWithTheRequestAndBytesTorSendsFirstAreKept() throws Exception {
         tor.afterReply(socket -> {
             socket.getOutputStream().write("banner".getBytes(StandardCharsets.US_ASCII));
-            FakeTorSocksPort.ECHO.run(socket);
+            RecordingSocksServer.ECHO.run(socket);
         });
         ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
         try (Socket socket = new Socket()) {
@@ -431,7 +427,7 @@ class ProxyServerTest {
 
     @Test
     void keepsEachKeyOnOneSocksPortAndSpreadsTheKeysOverEveryOne() throws Exception {
-        try (FakeTorSocksPort second = FakeTorSocksPort.start()) {
+        try (RecordingSocksServer second = RecordingSocksServer.start()) {
             ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address(), second.address()));
             Socket open = SocksClient.connect(proxy(server), ALICE, connect("web.example", 80));
             for (int i = 0; i < 4; i++) {
@@ -454,7 +450,7 @@ class ProxyServerTest {
 
     @Test
     void anUnavailableSocksPortIsNeverTriedAndWithNoneLeftTheClientGetsFailure() throws Exception {
-        try (FakeTorSocksPort second = FakeTorSocksPort.start()) {
+        try (RecordingSocksServer second = RecordingSocksServer.start()) {
             ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address(), second.address()));
             server.socksPortUnavailable(0);
             for (int k = 0; k < 8; k++) {
@@ -739,7 +735,7 @@ class ProxyServerTest {
     // ---- helpers --------------------------------------------------------------------------------------
 
     private String logText() {
-        return logBytes.toString(StandardCharsets.UTF_8);
+        return resources.logText();
     }
 
     /** The log line is written on the selector thread just before the close the client saw; wait for it. */

@@ -11,17 +11,15 @@ import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
+import static org.streamiso.proxy.testing.RelayFixture.ALICE;
+import static org.streamiso.proxy.testing.RelayFixture.BOB;
+import static org.streamiso.proxy.testing.RelayFixture.LOOPBACK_ANY_PORT;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -36,20 +34,9 @@ import org.junit.jupiter.api.Timeout;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorControl;
 import org.streamiso.proxy.control.TorMonitor;
-import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
-import org.streamiso.proxy.relay.IsolationCredentials;
-import org.streamiso.proxy.relay.IsolationPolicy;
-import org.streamiso.proxy.relay.ListenerConfig;
-import org.streamiso.proxy.relay.ProxyServer;
-import org.streamiso.proxy.relay.RelayConfig;
-import org.streamiso.proxy.relay.StreamGate;
-import org.streamiso.proxy.relay.StreamObserver;
-import org.streamiso.proxy.testing.FakeTorSocksPort;
 import org.streamiso.proxy.testing.Http;
-import org.streamiso.proxy.testing.SocksClient;
-import org.streamiso.socks.Socks5CommandRequest;
-import org.streamiso.socks.Socks5CommandType;
+import org.streamiso.proxy.testing.RelayFixture;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
 
 /**
@@ -59,49 +46,29 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LivePageTest {
-    private static final InetSocketAddress LOOPBACK_ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
-    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
-    private final IsolationCredentials credentials = IsolationCredentials.random();
+    private RelayFixture relay;
     private final TorControl control = mock(TorControl.class);
-    private ProxyServer proxy;
     private InetSocketAddress status;
 
     @BeforeEach
     void start() throws IOException {
-        FakeTorSocksPort tor = closing(FakeTorSocksPort.start());
-        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT,
-                IsolationPolicy.CLIENT, null)), List.of(tor.address())), credentials, StreamGate.OPEN,
-                StreamObserver.NONE, log));
+        relay = RelayFixture.start();
         when(control.getInfo(any())).thenReturn("NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY=\"Done\"");
-        TorMonitor monitor = closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
-                new CircuitAudit(log, new Safelog(false)), log, Duration.ofMillis(10)));
+        TorMonitor monitor = relay.closing(new TorMonitor(() -> control, () -> new byte[32], "127.0.0.1:9051",
+                new CircuitAudit(relay.log(), new Safelog(false)), relay.log(), Duration.ofMillis(10)));
         monitor.connect();
         Safelog safelog = new Safelog(false);
-        status = closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(proxy, credentials, monitor,
-                safelog), credentials, monitor, safelog, log)).address();
+        status = relay.closing(StatusServer.start(LOOPBACK_ANY_PORT, new StatusCollector(relay.proxy(),
+                relay.credentials(), monitor, safelog), relay.credentials(), monitor, safelog, relay.log())).address();
     }
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        relay.close();
     }
 
     private void stream(Socks5PasswordAuthRequest key) throws IOException {
-        Socket socket = closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
-                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, "a.example", 80)));
-        socket.setSoTimeout(10_000);
+        relay.stream(key, "a.example", 80);
     }
 
     private Http.Response post(String path, Map<String, String> extraHeaders) throws IOException {
@@ -184,9 +151,9 @@ class LivePageTest {
         assertEquals(403, sameSite.code(), "another port of 127.0.0.1 is the same site, not the same origin");
         assertEquals("Sec-Fetch-Site: \"same-site\" (expected: same-origin; the status endpoint does not answer"
                 + " other web pages)", error(sameSite));
-        assertEquals(0, credentials.epoch("alice"));
+        assertEquals(0, relay.credentials().epoch("alice"));
         verify(control, never()).signal(any());
-        String logText = logBytes.toString(StandardCharsets.UTF_8);
+        String logText = relay.logText();
         assertTrue(logText.contains("WARN  Refused POST /renew from a client that sent no Origin with 403 (no token, a"
                 + " wrong token, or another origin); nothing was renewed or signalled. If that was not you, a web page"
                 + " tried the status endpoint's buttons."), logText);
@@ -198,14 +165,14 @@ class LivePageTest {
         Http.Response fromThePage = post("/renew?key=alice", Map.of("X-Streamiso-Token", token,
                 "Origin", "http://127.0.0.1:" + port, "Sec-Fetch-Site", "same-origin"));
         assertEquals(200, fromThePage.code(), fromThePage.body());
-        assertEquals(1, credentials.epoch("alice"));
+        assertEquals(1, relay.credentials().epoch("alice"));
         Http.Response fromLocalhost = Http.request(status, "POST", "/newnym", Map.of("Host", "localhost:" + port,
                 "Origin", "http://localhost:" + port, "X-Streamiso-Token", token));
         assertEquals(200, fromLocalhost.code(), fromLocalhost.body());
         verify(control, times(1)).signal("NEWNYM");
         Http.Response command = post("/renew?key=alice", Map.of("X-Streamiso-Token", token));
         assertEquals(200, command.code(), "a client that is no browser sends no Origin: " + command.body());
-        assertEquals(2, credentials.epoch("alice"));
+        assertEquals(2, relay.credentials().epoch("alice"));
     }
 
     @Test
@@ -248,14 +215,14 @@ class LivePageTest {
         Http.Response renewed = Http.request(status, "POST", "/renew?ref=" + aliceRef);
         assertEquals(200, renewed.code(), renewed.body());
         assertEquals(Map.of("key", Safelog.SCRUBBED, "epoch", 1L), renewed.json());
-        assertEquals(1, credentials.epoch("alice"));
-        assertEquals(0, credentials.epoch("bob"));
-        assertEquals(0, credentials.epoch(null));
+        assertEquals(1, relay.credentials().epoch("alice"));
+        assertEquals(0, relay.credentials().epoch("bob"));
+        assertEquals(0, relay.credentials().epoch(null));
 
         Http.Response noKey = Http.request(status, "POST", "/renew?ref=" + refs.get("none"));
         assertEquals(200, noKey.code(), noKey.body());
-        assertEquals(1, credentials.epoch(null));
-        assertEquals(0, credentials.epoch("bob"));
+        assertEquals(1, relay.credentials().epoch(null));
+        assertEquals(0, relay.credentials().epoch("bob"));
 
         Http.Response unknown = Http.request(status, "POST", "/renew?ref=0123456789abcdef");
         assertEquals(404, unknown.code(), unknown.body());
@@ -263,10 +230,10 @@ class LivePageTest {
                 + " with every run of proxy-core); nothing was renewed", error(unknown));
         Http.Response both = Http.request(status, "POST", "/renew?ref=" + aliceRef + "&key=bob");
         assertEquals(400, both.code(), both.body());
-        assertEquals(1, credentials.epoch("alice"));
-        assertEquals(0, credentials.epoch("bob"));
+        assertEquals(1, relay.credentials().epoch("alice"));
+        assertEquals(0, relay.credentials().epoch("bob"));
 
-        StatusCollector otherRun = new StatusCollector(proxy, credentials, null, new Safelog(false));
+        StatusCollector otherRun = new StatusCollector(relay.proxy(), relay.credentials(), null, new Safelog(false));
         assertNotEquals(aliceRef, otherRun.ref("alice"), "another run, another ref");
         Matcher m = Pattern.compile("[0-9a-f]{16}").matcher(aliceRef);
         assertTrue(m.matches(), aliceRef);

@@ -11,11 +11,12 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
+import static org.streamiso.proxy.testing.RelayFixture.ALICE;
+import static org.streamiso.proxy.testing.RelayFixture.BOB;
+import static org.streamiso.proxy.testing.RelayFixture.LOOPBACK_ANY_PORT;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -42,8 +43,8 @@ import org.streamiso.proxy.relay.ProxyServer;
 import org.streamiso.proxy.relay.RelayConfig;
 import org.streamiso.proxy.relay.StreamGate;
 import org.streamiso.proxy.relay.StreamObserver;
-import org.streamiso.proxy.testing.FakeTorSocksPort;
 import org.streamiso.proxy.testing.Http;
+import org.streamiso.proxy.testing.RelayFixture;
 import org.streamiso.proxy.testing.SocksClient;
 import org.streamiso.socks.IsolationString;
 import org.streamiso.socks.Socks5CommandRequest;
@@ -51,6 +52,7 @@ import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.testing.RecordingSocksServer;
 
 /**
  * The status endpoint against the relay and an in-process stand-in for Tor's SocksPort: the JSON, scrubbing,
@@ -58,35 +60,28 @@ import org.streamiso.socks.Socks5PasswordAuthRequest;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StatusServerTest {
-    private static final InetSocketAddress LOOPBACK_ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    private static final Socks5PasswordAuthRequest ALICE = new Socks5PasswordAuthRequest("alice", "a");
-    private static final Socks5PasswordAuthRequest BOB = new Socks5PasswordAuthRequest("bob", "b");
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
-    private final Log log = new Log(new PrintStream(logBytes, true, StandardCharsets.UTF_8), true);
-    private final IsolationCredentials credentials = IsolationCredentials.random();
-    private FakeTorSocksPort tor;
+    private RelayFixture relay;
+    private Log log;
+    private IsolationCredentials credentials;
+    private RecordingSocksServer tor;
     private ProxyServer proxy;
 
     @BeforeEach
     void startRelay() throws IOException {
-        tor = closing(FakeTorSocksPort.start());
-        proxy = closing(ProxyServer.start(RelayConfig.of(List.of(new ListenerConfig(LOOPBACK_ANY_PORT,
-                IsolationPolicy.CLIENT, null)), List.of(tor.address())), credentials, StreamGate.OPEN,
-                StreamObserver.NONE, log));
+        relay = RelayFixture.start();
+        log = relay.log();
+        credentials = relay.credentials();
+        tor = relay.tor();
+        proxy = relay.proxy();
     }
 
     @AfterEach
     void closeEverything() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
+        relay.close();
     }
 
     private <T extends AutoCloseable> T closing(T closeable) {
-        closeables.add(closeable);
-        return closeable;
+        return relay.closing(closeable);
     }
 
     private InetSocketAddress statusServer(Safelog safelog, TorMonitor monitor) throws IOException {
@@ -94,11 +89,9 @@ class StatusServerTest {
                 credentials, monitor, safelog, log)).address();
     }
 
+    /** A stream through {@link #proxy}, which a test may replace with a relay of its own. */
     private Socket stream(Socks5PasswordAuthRequest key, String name, int port) throws IOException {
-        Socket socket = closing(SocksClient.connect(proxy.listenAddresses().get(0), key,
-                Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, name, port)));
-        socket.setSoTimeout(10_000);
-        return socket;
+        return relay.stream(proxy.listenAddresses().get(0), key, name, port);
     }
 
     private static void assertEchoes(Socket socket, String text) throws IOException {
@@ -150,7 +143,7 @@ class StatusServerTest {
     }
 
     /** Tells the audit, as Tor's STREAM events would, that the stream Tor recorded last went on {@code circuit}. */
-    private static void attach(CircuitAudit audit, FakeTorSocksPort.Recorded stream, String id, String circuit) {
+    private static void attach(CircuitAudit audit, RecordingSocksServer.Recorded stream, String id, String circuit) {
         String source = "127.0.0.1:" + stream.source().getPort();
         audit.onStreamEvent(id + " NEW 0 web.example:80 SOURCE_ADDR=" + source + " PURPOSE=USER");
         audit.onStreamEvent(id + " SUCCEEDED " + circuit + " 127.0.0.1:80");
@@ -337,7 +330,7 @@ class StatusServerTest {
         Http.Response renewed = Http.request(status, "POST", "/renew?key=alice");
         assertEquals(200, renewed.code(), renewed.body());
         assertEquals(Map.of("key", Safelog.SCRUBBED, "epoch", 1L), renewed.json());
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("Renewed the identity of client key [scrubbed]"
+        assertTrue(relay.logText().contains("Renewed the identity of client key [scrubbed]"
                 + " (epoch 1): its new streams get new circuits; its open streams and other keys keep theirs."));
 
         Socket alice2 = stream(ALICE, "a.example", 80);
@@ -376,10 +369,10 @@ class StatusServerTest {
                 + java.net.URLEncoder.encode(shopA.password(), StandardCharsets.ISO_8859_1));
         assertEquals(200, renewed.code(), renewed.body());
         assertEquals(Map.of("key", "si1:shop:thread:[scrubbed]", "epoch", 1L), renewed.json());
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("Renewed the identity of client key"
+        assertTrue(relay.logText().contains("Renewed the identity of client key"
                 + " si1:shop:thread:[scrubbed] (epoch 1): its new streams get new circuits; its open streams and other"
                 + " keys keep theirs."));
-        assertFalse(logBytes.toString(StandardCharsets.UTF_8).contains("a".repeat(32)));
+        assertFalse(relay.logText().contains("a".repeat(32)));
 
         List<String> after = new ArrayList<>();
         for (Socks5PasswordAuthRequest key : keys) {
@@ -417,7 +410,7 @@ class StatusServerTest {
         answer.put("key", null);
         answer.put("epoch", 1L);
         assertEquals(answer, renewed.json());
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("Renewed the identity of the clients that send"
+        assertTrue(relay.logText().contains("Renewed the identity of the clients that send"
                 + " no credentials (epoch 1): their new streams get new circuits; their open streams and every key"
                 + " keep theirs."));
 

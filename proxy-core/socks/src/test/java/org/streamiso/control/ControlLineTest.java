@@ -1,4 +1,4 @@
-package org.streamiso.proxy.control;
+package org.streamiso.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package org.streamiso.proxy.control;
+package org.streamiso.control;
 
 import java.util.ArrayList;
 import java.util.Collections;

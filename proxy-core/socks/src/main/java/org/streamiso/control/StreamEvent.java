@@ -1,19 +1,19 @@
-package org.streamiso.testnet;
+package org.streamiso.control;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One STREAM event of Tor's ControlPort: which stream changed status, on which circuit, to which
- * target.
+ * One STREAM event of Tor's ControlPort: which stream changed status, on which circuit, to which target, read with
+ * {@link ControlLine} (so a quoted value keeps its spaces and escapes).
  *
- * <p>Two streams were carried on different circuits when the circuit ids of their SUCCEEDED events
- * differ; that is how the tests prove isolation.
+ * <p>Two streams were carried on different circuits when the circuit ids of their SUCCEEDED events differ; that is
+ * how proxy-core's audit, the agent's check and the real-Tor tests judge isolation.
  *
  * @param streamId  the StreamID
- * @param status    the StreamStatus: NEW, NEWRESOLVE, REMAP, SENTCONNECT, SENTRESOLVE, SUCCEEDED,
- *                  FAILED, CLOSED, DETACHED, CONTROLLER_WAIT or XOFF_/XON_ states
+ * @param status    the StreamStatus: NEW, NEWRESOLVE, REMAP, SENTCONNECT, SENTRESOLVE, SUCCEEDED, FAILED, CLOSED,
+ *                  DETACHED, CONTROLLER_WAIT or XOFF_/XON_ states
  * @param circuitId the CircuitID, "0" while the stream is on no circuit
  * @param target    {@code host:port} as Tor reports it; after MapAddress, the mapped address
  * @param keywords  the keyword arguments that follow, such as REASON, SOURCE_ADDR, PURPOSE
@@ -34,27 +34,43 @@ public record StreamEvent(String streamId, String status, String circuitId, Stri
     }
 
     /**
-     * Parses {@code 650 STREAM StreamID StreamStatus CircuitID Target [keyword=value ...]}.
+     * Parses {@code data}, the event after its keyword ({@code StreamID StreamStatus CircuitID Target [KEY=VALUE
+     * ...]}), as a ControlPort library hands it over. Never throws on odd input: a missing field is {@code ""}.
+     */
+    public static StreamEvent parse(String data) {
+        return of(ControlLine.parse(data));
+    }
+
+    /**
+     * Parses a whole event line, {@code 650 STREAM StreamID StreamStatus CircuitID Target [KEY=VALUE ...]}.
      *
      * @throws IllegalArgumentException when the line is not a STREAM event
      */
-    public static StreamEvent parse(String line) {
+    public static StreamEvent parseLine(String line) {
         if (!line.startsWith(PREFIX)) {
             throw new IllegalArgumentException("line: \"" + line + "\" (expected: 650 STREAM ...)");
         }
-        String[] fields = line.substring(PREFIX.length()).split(" ");
-        if (fields.length < 4) {
+        ControlLine fields = ControlLine.parse(line.substring(PREFIX.length()));
+        if (fields.arguments().size() < 4) {
             throw new IllegalArgumentException("line: \"" + line
                     + "\" (expected: 650 STREAM StreamID StreamStatus CircuitID Target)");
         }
-        Map<String, String> keywords = new LinkedHashMap<>();
-        for (int i = 4; i < fields.length; i++) {
-            int equals = fields[i].indexOf('=');
-            if (equals > 0) {
-                keywords.put(fields[i].substring(0, equals), unquote(fields[i].substring(equals + 1)));
-            }
-        }
-        return new StreamEvent(fields[0], fields[1], fields[2], fields[3], keywords);
+        return of(fields);
+    }
+
+    private static StreamEvent of(ControlLine fields) {
+        return new StreamEvent(fields.argument(0), fields.argument(1), fields.argument(2), fields.argument(3),
+                fields.keywords());
+    }
+
+    /** Whether the event names a circuit: Tor writes "0" while the stream is on none. */
+    public boolean onCircuit() {
+        return !circuitId.isEmpty() && !"0".equals(circuitId);
+    }
+
+    /** The SOURCE_ADDR keyword, {@code address:port} of the SOCKS client's end, or null when Tor sent none. */
+    public String sourceAddr() {
+        return keywords.get("SOURCE_ADDR");
     }
 
     /** The port of {@link #target()}, or -1 when the target has none. */
@@ -74,10 +90,5 @@ public record StreamEvent(String streamId, String status, String circuitId, Stri
     public String targetHost() {
         int colon = target.lastIndexOf(':');
         return colon < 0 ? target : target.substring(0, colon);
-    }
-
-    private static String unquote(String value) {
-        return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
-                ? value.substring(1, value.length() - 1) : value;
     }
 }

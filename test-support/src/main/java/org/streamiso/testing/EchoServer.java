@@ -1,4 +1,4 @@
-package org.streamiso.testnet.internal;
+package org.streamiso.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,10 +9,12 @@ import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP echo listener on 127.0.0.1: every byte a connection sends comes back on it.
+ * A TCP echo listener on 127.0.0.1: every byte a connection sends comes back on it, and it counts the connections
+ * that reached it (so, used as a canary, it shows that nothing arrived).
  *
- * <p>It is the destination of the readiness probe: a listener of our own, not a relay's port,
- * because exits refuse to connect to the ORPorts and DirPorts of relays in the consensus.
+ * <p>It is the destination that tests reach through Tor, and the private Tor network's readiness probe: a listener
+ * of our own, not a relay's port, because exits refuse to connect to the ORPorts and DirPorts of relays in the
+ * consensus.
  */
 public final class EchoServer implements AutoCloseable {
 
@@ -26,7 +28,7 @@ public final class EchoServer implements AutoCloseable {
     /** Binds a free port on 127.0.0.1 and starts accepting. */
     public static EchoServer start() throws IOException {
         EchoServer server = new EchoServer(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-        Thread thread = new Thread(server::acceptLoop, "streamiso-testnet-echo-" + server.port());
+        Thread thread = new Thread(server::acceptLoop, "streamiso-echo-" + server.port());
         thread.setDaemon(true);
         thread.start();
         return server;
@@ -46,7 +48,7 @@ public final class EchoServer implements AutoCloseable {
             try {
                 Socket socket = serverSocket.accept();
                 accepted.incrementAndGet();
-                Thread echo = new Thread(() -> echo(socket), "streamiso-testnet-echo-connection");
+                Thread echo = new Thread(() -> echo(socket), "streamiso-echo-connection");
                 echo.setDaemon(true);
                 echo.start();
             } catch (IOException closed) {
