@@ -1,5 +1,6 @@
 package org.streamiso.agent;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -219,7 +220,7 @@ public final class AgentArguments {
     }
 
     private static InetAddress host(String value) {
-        byte[] address = Bypass.literal(value.equalsIgnoreCase("localhost") ? "127.0.0.1" : value);
+        byte[] address = Socks5Address.parseLiteralIgnoringZone(value.equalsIgnoreCase("localhost") ? "127.0.0.1" : value);
         if (address != null) {
             InetAddress a;
             try {

@@ -1,5 +1,6 @@
 package org.streamiso.testnet;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -77,8 +78,6 @@ public final class PrivateTorNetwork implements AutoCloseable {
     private static final int LOG_TAIL_LINES = 15;
     private static final Pattern BOOTSTRAPPED = Pattern.compile("Bootstrapped (\\d+)%.*");
     private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
-    private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    private static final Pattern LOOPBACK_IPV4 = Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){2}");
 
     private final Path workDir;
     private final Map<String, String> mappedNames;
@@ -484,7 +483,7 @@ public final class PrivateTorNetwork implements AutoCloseable {
             if (name.length() > 255 || !HOSTNAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("name: \"" + name + "\" (expected: a hostname of letters, digits, '-' and '.')");
             }
-            if (!LOOPBACK_IPV4.matcher(address).matches()) {
+            if (!isLoopbackIpv4(address)) {
                 throw new IllegalArgumentException("address of " + name + ": \"" + address
                         + "\" (expected: an IPv4 address in 127.0.0.0/8; the network never leaves loopback)");
             }
@@ -504,12 +503,23 @@ public final class PrivateTorNetwork implements AutoCloseable {
             if (name.length() > 255 || !HOSTNAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("name: \"" + name + "\" (expected: a hostname of letters, digits, '-' and '.')");
             }
-            if (!IPV4.matcher(address).matches() || LOOPBACK_IPV4.matcher(address).matches()) {
+            if (ipv4Literal(address) == null || isLoopbackIpv4(address)) {
                 throw new IllegalArgumentException("address of " + name + ": \"" + address
                         + "\" (expected: an IPv4 address outside 127.0.0.0/8, on lo in a loopback-only namespace)");
             }
             namespaceAddresses.put(name, address);
             return this;
+        }
+
+        /** The bytes of a dotted-quad IPv4 literal in its plain form (no leading zeros), else null; never resolves. */
+        private static byte[] ipv4Literal(String address) {
+            byte[] b = Socks5Address.parseLiteral(address);
+            return b != null && b.length == 4 && Socks5Address.ofLiteral(b, 0).host().equals(address) ? b : null;
+        }
+
+        private static boolean isLoopbackIpv4(String address) {
+            byte[] b = ipv4Literal(address);
+            return b != null && b[0] == 127;
         }
 
         /** Adds every entry as {@link #mapAddress(String, String)}. */

@@ -98,6 +98,18 @@ public final class Socks5Address {
     }
 
     /**
+     * As {@link #parseLiteral}, but an IPv6 literal may carry a {@code %zone} suffix, which is dropped (the bytes
+     * never carry it): for matching addresses, as the agent's bypass does. Never resolves anything.
+     */
+    public static byte[] parseLiteralIgnoringZone(String text) {
+        if (text == null) {
+            return null;
+        }
+        byte[] v4 = ipv4(text);
+        return v4 != null ? v4 : text.indexOf(':') >= 0 ? ipv6(text, true) : null;
+    }
+
+    /**
      * {@code host:port} for messages, with an IPv6 literal in brackets ({@code [2001:db8::1]:443}); a host already
      * in brackets keeps them.
      */

@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.net.InetSocketAddress;
 
 /**
@@ -55,7 +56,6 @@ public record AgentConfig(InetSocketAddress socksPort, Bypass bypass, Dns dns, U
 
     /** Returns {@code host:port} of the SocksPort, for messages. */
     public String socksPortText() {
-        String host = socksPort.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + socksPort.getPort();
+        return Socks5Address.format(socksPort.getAddress().getHostAddress(), socksPort.getPort());
     }
 }

@@ -1,10 +1,10 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.streamiso.socks.Socks5Codec;
 
 /**
  * The destinations that are connected (and resolved) directly instead of through the SocksPort: the
@@ -42,7 +42,7 @@ public final class Bypass {
             }
             int slash = entry.indexOf('/');
             String addressPart = slash < 0 ? entry : entry.substring(0, slash);
-            byte[] address = literal(addressPart);
+            byte[] address = Socks5Address.parseLiteralIgnoringZone(addressPart);
             if (address != null) {
                 int max = address.length * 8;
                 int bits = max;
@@ -91,22 +91,6 @@ public final class Bypass {
         return true;
     }
 
-    /** Parses an IPv4 or IPv6 literal (brackets allowed) without ever consulting a resolver, or returns null. */
-    public static byte[] literal(String s) {
-        byte[] v4 = Socks5Codec.parseIpv4(s);
-        if (v4 != null) {
-            return v4;
-        }
-        if (s.indexOf(':') >= 0) {
-            try {
-                return Socks5Codec.parseIpv6(s);
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        return null;
-    }
-
     /** Whether a name is a {@code .onion} name (with or without the root dot), which only Tor can reach. */
     public static boolean isOnion(String host) {
         String h = host.toLowerCase(Locale.ROOT);
@@ -128,7 +112,7 @@ public final class Bypass {
             return false;
         }
         String h = canonicalName(host);
-        byte[] literal = literal(h);
+        byte[] literal = Socks5Address.parseLiteralIgnoringZone(h);
         if (literal != null) {
             return matchesBytes(literal);
         }

@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -245,7 +246,7 @@ public final class Isolation {
      * knows no registrable domain of are their own party.
      */
     String firstPartyOf(String host) {
-        if (host.isEmpty() || Bypass.literal(host) != null) {
+        if (host.isEmpty() || Socks5Address.parseLiteralIgnoringZone(host) != null) {
             return host;
         }
         if (Bypass.isOnion(host)) {

@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -68,7 +69,7 @@ final class LocalNames {
             if (fields.length < 2 || fields[0].indexOf('%') >= 0) {
                 continue;
             }
-            byte[] address = Bypass.literal(fields[0]);
+            byte[] address = Socks5Address.parseLiteralIgnoringZone(fields[0]);
             if (address == null) {
                 continue;
             }

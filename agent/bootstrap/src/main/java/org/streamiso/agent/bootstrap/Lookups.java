@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -99,7 +100,7 @@ public final class Lookups {
 
     /** The address in Tor's successful RESOLVE reply for {@code host}, remembered as Tor's answer for it. */
     static InetAddress answerOf(Router router, String host, Socks5CommandResponse reply) throws UnknownHostException {
-        byte[] bytes = Bypass.literal(reply.bndAddr());
+        byte[] bytes = Socks5Address.parseLiteralIgnoringZone(reply.bndAddr());
         if (reply.bndAddrType().equals(Socks5AddressType.DOMAIN) || bytes == null) {
             throw new UnknownHostException("Tor SocksPort " + router.socksPort().text()
                     + " answered a RESOLVE for " + Log.scrub(host) + " without an address; the lookup failed.");

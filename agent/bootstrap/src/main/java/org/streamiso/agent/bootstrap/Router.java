@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
@@ -101,7 +102,7 @@ public final class Router {
                         + "carry this machine's MAC address to the exit; nothing was sent. Give the address without "
                         + "the zone, or add it to bypass= if it is on the local network.");
             }
-            byte[] literal = Bypass.literal(Bypass.canonicalName(host));
+            byte[] literal = Socks5Address.parseLiteralIgnoringZone(Bypass.canonicalName(host));
             if (literal != null && isLinkLocal(literal)) {
                 throw refusedLinkLocal(host, isa.getPort());
             }
@@ -120,7 +121,7 @@ public final class Router {
             return routed(InetSocketAddress.createUnresolved(name, isa.getPort()));
         }
         String host = isa.getHostString();
-        if (Bypass.literal(host) == null && names.isRemoteAnswer(host, address)) {
+        if (Socks5Address.parseLiteralIgnoringZone(host) == null && names.isRemoteAnswer(host, address)) {
             return routed(InetSocketAddress.createUnresolved(host, isa.getPort()));
         }
         if (isBypassed(address)) {
@@ -194,7 +195,7 @@ public final class Router {
             return isa;
         }
         String host = isa.getHostString();
-        byte[] literal = Bypass.literal(host);
+        byte[] literal = Socks5Address.parseLiteralIgnoringZone(host);
         InetAddress address = literal != null ? InetAddress.getByAddress(literal) : names.placeholder(host, false);
         return new InetSocketAddress(address, isa.getPort());
     }
@@ -302,7 +303,7 @@ public final class Router {
      * a literal and glibc would send to the DNS server; null for anything else.
      */
     static byte[] dottedLiteral(String host) {
-        return host.endsWith(".") ? Bypass.literal(Bypass.canonicalName(host)) : null;
+        return host.endsWith(".") ? Socks5Address.parseLiteralIgnoringZone(Bypass.canonicalName(host)) : null;
     }
 
     /** Whether this is the machine's own host name (as {@code InetAddress.getLocalHost()} looks it up). */

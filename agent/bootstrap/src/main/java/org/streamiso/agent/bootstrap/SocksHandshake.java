@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -51,7 +52,7 @@ final class SocksHandshake {
     static Socks5CommandRequest connectRequest(InetSocketAddress target) {
         String host = target.getHostString();
         InetAddress address = target.getAddress();
-        if (target.isUnresolved() || !host.equals(address.getHostAddress()) && Bypass.literal(host) == null) {
+        if (target.isUnresolved() || !host.equals(address.getHostAddress()) && Socks5Address.parseLiteralIgnoringZone(host) == null) {
             return Socks5CommandRequest.ofDomain(Socks5CommandType.CONNECT, host, target.getPort());
         }
         return Socks5CommandRequest.ofAddress(Socks5CommandType.CONNECT, address, target.getPort());

@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class BypassTest {
 
     private static InetAddress ip(String literal) throws Exception {
-        return InetAddress.getByAddress(Bypass.literal(literal));
+        return InetAddress.getByAddress(Socks5Address.parseLiteralIgnoringZone(literal));
     }
 
     @Test

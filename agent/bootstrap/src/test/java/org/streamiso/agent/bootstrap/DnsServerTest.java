@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,7 +27,7 @@ class DnsServerTest {
     }
 
     private static InetSocketAddress at(String literal, int port) throws Exception {
-        return new InetSocketAddress(InetAddress.getByAddress(Bypass.literal(literal)), port);
+        return new InetSocketAddress(InetAddress.getByAddress(Socks5Address.parseLiteralIgnoringZone(literal)), port);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LookupsTest {
 
     private static InetAddress ip(String literal) throws Exception {
-        return InetAddress.getByAddress(Bypass.literal(literal));
+        return InetAddress.getByAddress(Socks5Address.parseLiteralIgnoringZone(literal));
     }
 
     @ParameterizedTest

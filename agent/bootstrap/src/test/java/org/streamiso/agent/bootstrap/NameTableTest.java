@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,15 +41,15 @@ class NameTableTest {
 
     @Test
     void recognisesTheRangesAndNothingElse() throws Exception {
-        assertTrue(NameTable.isPlaceholder(Bypass.literal("240.0.0.9")));
-        assertTrue(NameTable.isPlaceholder(Bypass.literal("255.255.255.254")));
-        assertTrue(NameTable.isPlaceholder(Bypass.literal("::ffff:240.1.2.3")), "the dual-stack form");
-        assertTrue(NameTable.isPlaceholder(Bypass.literal("100::5")));
-        assertFalse(NameTable.isPlaceholder(Bypass.literal("239.255.255.255")));
-        assertFalse(NameTable.isPlaceholder(Bypass.literal("127.0.0.1")));
-        assertFalse(NameTable.isPlaceholder(Bypass.literal("100:0:0:1::5")));
-        assertFalse(NameTable.isPlaceholder(Bypass.literal("2001:db8::1")));
-        assertNull(new NameTable(4).nameOf(Bypass.literal("10.0.0.1")));
+        assertTrue(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("240.0.0.9")));
+        assertTrue(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("255.255.255.254")));
+        assertTrue(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("::ffff:240.1.2.3")), "the dual-stack form");
+        assertTrue(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("100::5")));
+        assertFalse(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("239.255.255.255")));
+        assertFalse(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("127.0.0.1")));
+        assertFalse(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("100:0:0:1::5")));
+        assertFalse(NameTable.isPlaceholder(Socks5Address.parseLiteralIgnoringZone("2001:db8::1")));
+        assertNull(new NameTable(4).nameOf(Socks5Address.parseLiteralIgnoringZone("10.0.0.1")));
     }
 
     @Test
@@ -74,11 +75,11 @@ class NameTableTest {
     @Test
     void remembersTorsAnswersByNameAndAddressTogether() throws Exception {
         NameTable t = new NameTable(2);
-        InetAddress answer = InetAddress.getByAddress("web.example", Bypass.literal("127.0.0.7"));
+        InetAddress answer = InetAddress.getByAddress("web.example", Socks5Address.parseLiteralIgnoringZone("127.0.0.7"));
         t.rememberRemote("web.example", answer);
         assertTrue(t.isRemoteAnswer("WEB.example.", answer));
         assertFalse(t.isRemoteAnswer("other.example", answer));
-        assertFalse(t.isRemoteAnswer("web.example", InetAddress.getByAddress(Bypass.literal("127.0.0.8"))));
+        assertFalse(t.isRemoteAnswer("web.example", InetAddress.getByAddress(Socks5Address.parseLiteralIgnoringZone("127.0.0.8"))));
         t.rememberRemote("b", answer);
         t.rememberRemote("c", answer);
         assertFalse(t.isRemoteAnswer("web.example", answer), "bounded: the eldest answer was dropped");

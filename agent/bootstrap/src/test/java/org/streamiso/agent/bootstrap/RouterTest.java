@@ -1,5 +1,6 @@
 package org.streamiso.agent.bootstrap;
 
+import org.streamiso.socks.Socks5Address;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,7 +19,7 @@ class RouterTest {
 
     private static InetAddress ip(String literal) {
         try {
-            return InetAddress.getByAddress(Bypass.literal(literal));
+            return InetAddress.getByAddress(Socks5Address.parseLiteralIgnoringZone(literal));
         } catch (java.net.UnknownHostException e) {
             throw new AssertionError(e);
         }
@@ -35,13 +36,13 @@ class RouterTest {
     void anAddressTorAnsweredGoesByNameEvenWhenItIsBypassed() throws Exception {
         NameTable names = new NameTable(8);
         Router r = router(Bypass.LOOPBACK, AgentConfig.Udp.BYPASS, names);
-        InetAddress answer = InetAddress.getByAddress("web.example", Bypass.literal("127.0.0.7"));
+        InetAddress answer = InetAddress.getByAddress("web.example", Socks5Address.parseLiteralIgnoringZone("127.0.0.7"));
         names.rememberRemote("web.example", answer);
         InetSocketAddress routed = r.routeOrNull(new InetSocketAddress(answer, 80));
         assertTrue(routed.isUnresolved());
         assertEquals("web.example", routed.getHostString());
 
-        InetAddress sameBytesOtherName = InetAddress.getByAddress("printer.lan", Bypass.literal("127.0.0.7"));
+        InetAddress sameBytesOtherName = InetAddress.getByAddress("printer.lan", Socks5Address.parseLiteralIgnoringZone("127.0.0.7"));
         assertNull(r.routeOrNull(new InetSocketAddress(sameBytesOtherName, 80)), "a name Tor never answered: bypassed");
         assertNull(r.routeOrNull(new InetSocketAddress(ip("127.0.0.7"), 80)));
     }
@@ -140,7 +141,7 @@ class RouterTest {
         assertEquals("web.example", byName.getAddress().getHostName(), "keeps the name: no reverse lookup");
         assertTrue(NameTable.isPlaceholder(byName.getAddress().getAddress()));
         assertEquals("web.example", r.routeOrNull(byName).getHostString(), "connecting to it goes by name again");
-        InetAddress answer = InetAddress.getByAddress("web.example", Bypass.literal("198.51.100.7"));
+        InetAddress answer = InetAddress.getByAddress("web.example", Socks5Address.parseLiteralIgnoringZone("198.51.100.7"));
         InetSocketAddress asked = new InetSocketAddress(answer, 21);
         assertSame(asked, r.reportedPeer(asked));
         assertEquals("198.51.100.7", r.reportedPeer(InetSocketAddress.createUnresolved("198.51.100.7", 21))
@@ -154,11 +155,11 @@ class RouterTest {
         ConnectException byName = assertThrows(ConnectException.class,
                 () -> r.routeOrNull(InetSocketAddress.createUnresolved(own, 80)));
         assertTrue(byName.getMessage().contains("this machine's own name"), byName.getMessage());
-        InetAddress loopbackAnswer = InetAddress.getByAddress(own, Bypass.literal("127.0.1.1"));
+        InetAddress loopbackAnswer = InetAddress.getByAddress(own, Socks5Address.parseLiteralIgnoringZone("127.0.1.1"));
         r.rememberOwnName(new InetAddress[] {loopbackAnswer});
         InetSocketAddress routed = r.routeOrNull(new InetSocketAddress(loopbackAnswer, 80));
         assertEquals("127.0.1.1", routed.getHostString(), "the address, never the name");
-        InetAddress lanAnswer = InetAddress.getByAddress(own, Bypass.literal("10.9.8.7"));
+        InetAddress lanAnswer = InetAddress.getByAddress(own, Socks5Address.parseLiteralIgnoringZone("10.9.8.7"));
         r.rememberOwnName(new InetAddress[] {lanAnswer});
         ConnectException lan = assertThrows(ConnectException.class,
                 () -> r.routeOrNull(new InetSocketAddress(lanAnswer, 80)));

@@ -1,5 +1,6 @@
 package org.streamiso.agent.cli;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -144,10 +145,9 @@ public final class LeakProbe {
     }
 
     private static byte[] literal(String dotted) {
-        String[] p = dotted.split("\\.");
-        byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            b[i] = (byte) Integer.parseInt(p[i]);
+        byte[] b = Socks5Address.parseLiteral(dotted);
+        if (b == null) {
+            throw new IllegalArgumentException("address: \"" + dotted + "\" (expected: an IP literal)");
         }
         return b;
     }

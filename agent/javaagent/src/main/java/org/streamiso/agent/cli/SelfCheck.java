@@ -1,5 +1,6 @@
 package org.streamiso.agent.cli;
 
+import org.streamiso.socks.Socks5Address;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -98,7 +99,7 @@ final class SelfCheck {
 
         private static InetSocketAddress loopbackAddress(String option, String value) {
             InetSocketAddress a = hostPort(option, value);
-            byte[] literal = org.streamiso.agent.bootstrap.Bypass.literal(a.getHostString());
+            byte[] literal = org.streamiso.socks.Socks5Address.parseLiteralIgnoringZone(a.getHostString());
             if (literal == null) {
                 throw new IllegalArgumentException(option + ": \"" + value + "\" (expected: IP:PORT, an address, "
                         + "not a name)");
@@ -127,7 +128,7 @@ final class SelfCheck {
         }
 
         private static String name(String option, String value) {
-            if (value.isEmpty() || value.length() > 255 || org.streamiso.agent.bootstrap.Bypass.literal(value) != null) {
+            if (value.isEmpty() || value.length() > 255 || org.streamiso.socks.Socks5Address.parseLiteralIgnoringZone(value) != null) {
                 throw new IllegalArgumentException(option + ": \"" + value + "\" (expected: a host name, 1-255 "
                         + "characters, not an address)");
             }
@@ -404,8 +405,7 @@ final class SelfCheck {
     }
 
     static String text(InetSocketAddress a) {
-        String h = a.getHostString();
-        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+        return Socks5Address.format(a.getHostString(), a.getPort());
     }
 
     static String words(Throwable t) {
