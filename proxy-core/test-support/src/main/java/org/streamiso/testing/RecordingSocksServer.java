@@ -1,5 +1,6 @@
 package org.streamiso.testing;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,20 +17,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.streamiso.socks.Socks5;
 import org.streamiso.socks.Socks5AddressType;
 import org.streamiso.socks.Socks5AuthMethod;
-import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.socks.Socks5Decoded;
-import org.streamiso.socks.Socks5InitialRequest;
-import org.streamiso.socks.Socks5InitialResponse;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
-import org.streamiso.socks.Socks5PasswordAuthResponse;
-import org.streamiso.socks.Socks5Reader;
+import org.streamiso.socks.Socks5ServerHandshake;
+import org.streamiso.socks.Socks5Step;
 
 /**
  * A stand-in for Tor's SocksPort on 127.0.0.1: it speaks the server side of SOCKS5 with username/password like Tor,
@@ -243,21 +240,37 @@ public final class RecordingSocksServer implements AutoCloseable {
             socket.setSoTimeout(30_000);
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
-            Socks5InitialRequest greeting = read(in, Socks5Codec::decodeInitialRequest);
-            Socks5PasswordAuthRequest credentials = null;
-            if (greeting.authMethods().contains(Socks5AuthMethod.PASSWORD)) {
-                if (!pipelinedLikeTor) {
-                    out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
+            Socks5ServerHandshake handshake = new Socks5ServerHandshake(
+                    List.of(Socks5AuthMethod.PASSWORD, Socks5AuthMethod.NO_AUTH));
+            byte[] buf = new byte[Socks5ServerHandshake.MAX_MESSAGE];
+            ByteBuffer received = ByteBuffer.wrap(buf, 0, 0);
+            Socks5Step<Socks5CommandRequest> step = handshake.next(received);
+            while (!step.isDone()) {
+                if (step.isFailed()) {
+                    out.write(step.failure().answer());
+                    return;
                 }
-                credentials = read(in, Socks5Codec::decodePasswordAuthRequest);
-                out.write(Socks5Codec.encode(new Socks5PasswordAuthResponse(Socks5.PASSWORD_AUTH_SUCCESS)));
-            } else if (greeting.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
-                out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
-            } else {
-                out.write(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED)));
-                return;
+                if (step.isSend()) {
+                    // Like tor with pipelined credentials: the method choice is lost, the status and reply are sent.
+                    boolean lostChoice = pipelinedLikeTor && handshake.credentials() == null
+                            && Socks5AuthMethod.PASSWORD.equals(handshake.method());
+                    if (!lostChoice) {
+                        out.write(step.bytes());
+                    }
+                    step = handshake.next(received);
+                } else if (step.kind() == Socks5Step.Kind.AUTHENTICATE) {
+                    step = handshake.authenticated(true);
+                } else {
+                    int have = received.remaining();
+                    System.arraycopy(buf, received.position(), buf, 0, have);
+                    int needed = step.bytesNeeded();
+                    readFully(in, buf, have, needed - have);
+                    received = ByteBuffer.wrap(buf, 0, needed);
+                    step = handshake.next(received);
+                }
             }
-            Socks5CommandRequest request = read(in, Socks5Codec::decodeCommandRequest);
+            Socks5PasswordAuthRequest credentials = handshake.credentials();
+            Socks5CommandRequest request = step.result();
             Recorded r = new Recorded(credentials, request, (InetSocketAddress) socket.getRemoteSocketAddress());
             recorded.add(r);
             unread.add(r);
@@ -328,8 +341,10 @@ public final class RecordingSocksServer implements AutoCloseable {
         }
     }
 
-    private static <T> T read(InputStream in, Function<ByteBuffer, Socks5Decoded<T>> decoder) throws IOException {
-        return Socks5Reader.read(Socks5Reader.of(in), decoder);
+    private static void readFully(InputStream in, byte[] into, int offset, int length) throws IOException {
+        if (in.readNBytes(into, offset, length) < length) {
+            throw new EOFException("the client closed during the SOCKS handshake");
+        }
     }
 
     @Override
