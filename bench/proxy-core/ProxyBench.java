@@ -45,21 +45,25 @@ import org.streamiso.socks.Socks5PasswordAuthResponse;
  * end), {@code U} upload (the upstream reads and discards).
  *
  * <p>{@code compare ROUNDS SECONDS SINK_PORT name=direct name=socks:PORT ...} and
- * {@code idle STREAMS PROXY_PORT SINK_PORT PROXY_PID}: see run.sh. SOCKS messages go through the project's
+ * {@code idle STREAMS PROXY_PORT SINK_PORT PROXY_PID}: see run.sh. {@code setups BLOCKS COUNT SINK_PORT name=... ...}
+ * prints the distribution of set-ups through each target, interleaved in blocks (see {@link #setups}). SOCKS messages go through the project's
  * codec (on the class path from proxy-core.jar); the client does not pipeline greeting and request, since
  * microsocks and dante read them one at a time.
  */
 public class ProxyBench {
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
     static final int CHUNK = 64 * 1024;
+    /** Set-ups through each target before the first round of {@code compare}, so that no round measures JIT warm-up. */
+    static final int WARM_UP_SETUPS = 3000;
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "serve": serve(); break;
             case "compare": compare(args); break;
             case "idle": idle(args); break;
+            case "setups": setups(args); break;
             case "ports": ports(Integer.parseInt(args[1])); break;
-            default: throw new IllegalArgumentException("mode: " + args[0] + " (expected: serve, compare or idle)");
+            default: throw new IllegalArgumentException("mode: " + args[0] + " (expected: serve, compare, setups or idle)");
         }
     }
 
@@ -264,10 +268,18 @@ public class ProxyBench {
             targets.add(new Target(args[i]));
         }
         String[] metrics = {"download, 1 stream (MB/s)", "download, 64 streams (MB/s)", "upload, 1 stream (MB/s)",
-            "upload, 64 streams (MB/s)", "set-up, median of 1 client (us)", "set-ups/s, 16 clients"};
+            "upload, 64 streams (MB/s)", "set-up, median of 1 client (us)", "set-ups/s, 16 clients",
+            "set-up, p99 of 1 client (us)"};
         Map<String, double[][]> results = new LinkedHashMap<>();
         for (String m : metrics) {
             results.put(m, new double[targets.size()][rounds]);
+        }
+        // A JVM compiles its hot paths in its first seconds (C2 on the same 2 cores): without this, the first round
+        // measured proxy-core's set-up while its handshake was still being compiled (see the README's figures).
+        for (Target target : targets) {
+            for (int i = 0; i < WARM_UP_SETUPS; i++) {
+                target.open(sinkPort, 'E').close();
+            }
         }
         for (int r = 0; r < rounds; r++) {
             for (int t = 0; t < targets.size(); t++) {
@@ -276,7 +288,9 @@ public class ProxyBench {
                 results.get(metrics[1])[t][r] = throughput(target, sinkPort, 64, 'D', seconds);
                 results.get(metrics[2])[t][r] = throughput(target, sinkPort, 1, 'U', seconds);
                 results.get(metrics[3])[t][r] = throughput(target, sinkPort, 64, 'U', seconds);
-                results.get(metrics[4])[t][r] = setupLatency(target, sinkPort, 2000, seconds);
+                double[] setups = setupLatencies(target, sinkPort, 2000, seconds);
+                results.get(metrics[4])[t][r] = percentile(setups, 50);
+                results.get(metrics[6])[t][r] = percentile(setups, 99);
                 results.get(metrics[5])[t][r] = setupRate(target, sinkPort, 16, seconds);
                 System.err.printf("round %d/%d %-12s done%n", r + 1, rounds, target.name);
             }
@@ -392,8 +406,11 @@ public class ProxyBench {
         return moved / 1e6 / (elapsed / 1e9);
     }
 
-    /** Median microseconds of connect, SOCKS handshake, one echoed byte and close, one after another. */
-    static double setupLatency(Target target, int sinkPort, int count, double seconds) throws IOException {
+    /**
+     * Microseconds of connect, SOCKS handshake, one echoed byte and close, one after another, after 200 of them as
+     * warm-up; sorted.
+     */
+    static double[] setupLatencies(Target target, int sinkPort, int count, double seconds) throws IOException {
         for (int i = 0; i < 200; i++) {
             target.open(sinkPort, 'E').close();
         }
@@ -404,10 +421,61 @@ public class ProxyBench {
             target.open(sinkPort, 'E').close();
             us.add((System.nanoTime() - t0) / 1e3);
         }
-        return median(us.stream().mapToDouble(Double::doubleValue).toArray());
+        double[] sorted = us.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(sorted);
+        return sorted;
     }
 
-    /** Completed set-ups (as in {@link #setupLatency}) per second with {@code clients} clients in parallel. */
+    /** The {@code p}th percentile (nearest rank) of {@code sorted}. */
+    static double percentile(double[] sorted, double p) {
+        if (p == 50) {
+            return median(sorted);
+        }
+        return sorted[Math.max(0, (int) Math.ceil(p / 100 * sorted.length) - 1)];
+    }
+
+    /**
+     * {@code setups BLOCKS COUNT SINK_PORT name=socks:PORT ...}: the distribution of set-ups one after another (what
+     * the median and p99 of {@code compare} come from), {@code COUNT} through each target in turn, {@code BLOCKS}
+     * times, so that every target sees the same load on a shared machine; percentiles over all of a target's
+     * set-ups, the median of the blocks' p99, and how many took over 1 ms.
+     */
+    static void setups(String[] args) throws Exception {
+        int blocks = Integer.parseInt(args[1]);
+        int count = Integer.parseInt(args[2]);
+        int sinkPort = Integer.parseInt(args[3]);
+        List<Target> targets = new ArrayList<>();
+        for (int i = 4; i < args.length; i++) {
+            targets.add(new Target(args[i]));
+        }
+        double[][] all = new double[targets.size()][0];
+        double[][] blockP99 = new double[targets.size()][blocks];
+        for (int b = 0; b < blocks; b++) {
+            for (int t = 0; t < targets.size(); t++) {
+                double[] us = setupLatencies(targets.get(t), sinkPort, count, 600);
+                blockP99[t][b] = percentile(us, 99);
+                double[] joined = Arrays.copyOf(all[t], all[t].length + us.length);
+                System.arraycopy(us, 0, joined, all[t].length, us.length);
+                all[t] = joined;
+            }
+        }
+        for (int t = 0; t < targets.size(); t++) {
+            double[] us = all[t];
+            Arrays.sort(us);
+            int slow = 0;
+            for (double u : us) {
+                slow += u > 1000 ? 1 : 0;
+            }
+            System.out.printf("%-18s n=%d p50 %.0f p90 %.0f p99 %.0f p99.9 %.0f max %.0f us; median of %d blocks' p99"
+                    + " %.0f us; over 1 ms: %d%n", targets.get(t).name, us.length, percentile(us, 50),
+                    percentile(us, 90), percentile(us, 99), percentile(us, 99.9), us[us.length - 1], blocks,
+                    median(blockP99[t]), slow);
+            System.out.printf("%-18s p99 of each block, in order: %s us%n", "",
+                    Arrays.toString(Arrays.stream(blockP99[t]).mapToLong(Math::round).toArray()));
+        }
+    }
+
+    /** Completed set-ups (as in {@link #setupLatencies}) per second with {@code clients} clients in parallel. */
     static double setupRate(Target target, int sinkPort, int clients, double seconds) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         LongAdder done = new LongAdder();

@@ -8,6 +8,8 @@
 #   proxy-core-p the same, the client sending greeting and request in one write, as the agent does
 #   microsocks   client -> microsocks -> sink
 #   dante        client -> danted -> sink
+#   dante-socks  client -> danted -> fake Tor SocksPort (dante chained to the upstream proxy-core relays to: the
+#                like-for-like peer of proxy-core's path, with the same extra SOCKS handshake in every set-up)
 # proxy-core's path has one extra SOCKS handshake (with the fake Tor) in every set-up; the bytes after it take
 # the same number of hops as through microsocks and dante.
 #
@@ -45,7 +47,7 @@ trap cleanup EXIT
 "$JAVAC" -nowarn -d "$WORK/classes" -cp "$JAR" "$ROOT/bench/proxy-core/ProxyBench.java"
 CP=$WORK/classes:$JAR
 
-read -r P_CORE P_MICRO P_DANTE <<< "$("$JAVA" -cp "$CP" ProxyBench ports 3)"
+read -r P_CORE P_MICRO P_DANTE P_DANTE_SOCKS <<< "$("$JAVA" -cp "$CP" ProxyBench ports 4)"
 wait_port() {  # $1 port, $2 the listener's log
   for _ in $(seq 150); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
   echo "nothing listens on 127.0.0.1:$1; its log:" >&2; cat "$2" >&2; exit 1
@@ -82,15 +84,25 @@ client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
 socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 command: connect }
 EOF
 "$DANTED" -f "$WORK/danted.conf" -p "$WORK/danted.pid" & pids+=($!)
+# The same dante, chained to the fake Tor SocksPort (it offers no authentication there; the fake Tor takes that).
+sed -e "s|port = $P_DANTE|port = $P_DANTE_SOCKS|" -e "s|danted.log|danted-socks.log|" "$WORK/danted.conf" \
+  > "$WORK/danted-socks.conf"
+cat >> "$WORK/danted-socks.conf" <<EOF
+route { from: 0.0.0.0/0 to: 0.0.0.0/0 via: 127.0.0.1 port = $FAKE_TOR
+  proxyprotocol: socks_v5
+  command: connect
+}
+EOF
+"$DANTED" -f "$WORK/danted-socks.conf" -p "$WORK/danted-socks.pid" & pids+=($!)
 wait_port "$P_CORE" "$WORK/proxy-core.$P_CORE.log"; wait_port "$P_MICRO" "$WORK/microsocks.log"
-wait_port "$P_DANTE" "$WORK/danted.log"
+wait_port "$P_DANTE" "$WORK/danted.log"; wait_port "$P_DANTE_SOCKS" "$WORK/danted-socks.log"
 [ -z "${BASELINE_JAR:-}" ] || wait_port "$P_BEFORE" "$WORK/proxy-core-before.log"
 
 echo "$("$JAVA" -version 2>&1 | head -1); $(nproc) cores; microsocks $(dpkg-query -W -f '${Version}' microsocks 2>/dev/null), dante $(dpkg-query -W -f '${Version}' dante-server 2>/dev/null); proxy-core with -Xmx256m"
-echo "bench/proxy-core/run.sh $ROUNDS $SECONDS_PER_RUN $IDLE_STREAMS: rounds interleaved, ${SECONDS_PER_RUN} s per throughput run after 0.5 s warm-up"
+echo "bench/proxy-core/run.sh $ROUNDS $SECONDS_PER_RUN $IDLE_STREAMS: 3000 set-ups through each target first, then rounds interleaved, ${SECONDS_PER_RUN} s per throughput run after 0.5 s warm-up"
 "$JAVA" -cp "$CP" ProxyBench compare "$ROUNDS" "$SECONDS_PER_RUN" "$SINK" \
   direct=direct "${before_target[@]}" proxy-core=socks:"$P_CORE" proxy-core-p=socks-pipelined:"$P_CORE" \
-  microsocks=socks:"$P_MICRO" dante=socks:"$P_DANTE"
+  microsocks=socks:"$P_MICRO" dante=socks:"$P_DANTE" dante-socks=socks:"$P_DANTE_SOCKS"
 
 # Many idle streams, with a proxy-core of their own. Each stream holds two descriptors in proxy-core (client and
 # Tor side), so the open-files limit caps how many can be open at once.

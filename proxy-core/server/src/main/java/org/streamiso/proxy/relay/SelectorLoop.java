@@ -21,7 +21,7 @@ import org.streamiso.proxy.internal.Safelog;
 
 /**
  * One selector thread of the relay: moves bytes, calls the codec through {@link Stream}, and enforces the timeouts
- * of the streams it was given. No thread per stream. The first loop of a group also accepts clients and gives each
+ * of the streams it was given. Its streams get what they use of it in one {@link StreamContext}. No thread per stream. The first loop of a group also accepts clients and gives each
  * to the loop with the fewest streams (keeping it unless another has at least two fewer, so that a lone client is
  * served without a hand-over). At {@code --max-streams} it evicts the oldest client still in its SOCKS handshake to
  * admit a new one ({@link Admission}).
@@ -39,18 +39,13 @@ final class SelectorLoop implements Runnable {
     static final int LARGE_BUFFER_BUDGET = 64 * 1024 * 1024;
     private static final int MAX_ACCEPTS_PER_EVENT = 64;
 
-    final RelayConfig config;
-    final Selector selector;
-    final BufferPool pool;
-    final TorSocksPorts socksPorts;
-    final IsolationCredentials credentials;
-    final StreamObserver observer;
-    final StreamGate gate;
-    final RelayStats stats;
-    final Admission admission;
-    final ClientAuthentication authentication;
-    final Log log;
-    final Safelog safelog;
+    private final RelayConfig config;
+    private final Selector selector;
+    private final RelayStats stats;
+    private final Admission admission;
+    private final Log log;
+    /** What this loop's streams use of it; built once, passed to each. */
+    private final StreamContext context;
 
     private final List<Listener> listeners = new ArrayList<>();
     /** Insertion order: the status view lists streams oldest first. */
@@ -87,24 +82,20 @@ final class SelectorLoop implements Runnable {
             RelayStats stats, Admission admission, ClientAuthentication authentication, Log log,
             TorSocksPorts socksPorts, AtomicLong streamIds) throws IOException {
         this.config = config;
-        this.credentials = credentials;
-        this.observer = observer;
-        this.gate = gate;
         this.stats = stats;
         this.admission = admission;
-        this.authentication = authentication;
         this.log = log;
-        this.safelog = new Safelog(config.unsafeLogging());
-        this.pool = new BufferPool(config.bufferSize(),
+        BufferPool pool = new BufferPool(config.bufferSize(),
                 Math.max(1, LARGE_BUFFER_BUDGET / config.selectorThreads() / config.bufferSize()),
                 MAX_POOLED_SMALL_BUFFERS);
-        this.socksPorts = socksPorts;
         this.streamIds = streamIds;
         long shortest = Math.min(Math.min(config.handshakeTimeout().toNanos(), config.connectTimeout().toNanos()),
                 Math.min(config.replyTimeout().toNanos(), config.stallTimeout().toNanos()));
         // Deadlines are checked a few times per shortest timeout, at most once per 10 ms and at least once a second.
         this.tickNanos = Math.max(10_000_000L, Math.min(1_000_000_000L, shortest / 4));
         this.selector = Selector.open();
+        this.context = new StreamContext(config, selector, pool, socksPorts, credentials, observer, gate, stats,
+                admission, authentication, log, new Safelog(config.unsafeLogging()), this::removed);
     }
 
     /** The loops that share the streams, this one included; call before any thread starts. */
@@ -293,7 +284,7 @@ final class SelectorLoop implements Runnable {
         try {
             client.configureBlocking(false);
             client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            stream = new Stream(this, listenerConfig, client, ticket);
+            stream = new Stream(context, listenerConfig, client, ticket);
             stream.register();
             streams.add(stream);
             ticket.stream = stream;
@@ -321,7 +312,7 @@ final class SelectorLoop implements Runnable {
     }
 
     /** Called by a stream when it closes. */
-    void removed(Stream stream) {
+    private void removed(Stream stream) {
         if (streams.remove(stream)) {
             load.decrementAndGet();
             admission.release(stream.ticket);

@@ -2,127 +2,75 @@ package org.streamiso.proxy.relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.List;
-import org.streamiso.socks.Socks5;
-import org.streamiso.socks.Socks5AuthMethod;
-import org.streamiso.socks.Socks5Codec;
+import java.time.Duration;
 import org.streamiso.socks.Socks5CommandRequest;
-import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
-import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.socks.Socks5Decoded;
-import org.streamiso.socks.Socks5InitialRequest;
-import org.streamiso.socks.Socks5InitialResponse;
-import org.streamiso.socks.Socks5PasswordAuthRequest;
-import org.streamiso.socks.Socks5PasswordAuthResponse;
 
 /**
- * One client connection and its upstream connection to a Tor SocksPort: the SOCKS5 server side towards the client,
- * the SOCKS5 client side towards Tor, then the byte relay both ways. Selector thread only.
+ * One client connection and its upstream connection to a Tor SocksPort, through its phases: the {@link ClientLeg}
+ * (the SOCKS5 server side towards the client), the {@link TorLeg} (the SOCKS5 client side towards Tor), the
+ * {@link Relay} (bytes both ways); or closing (a final reply is flushed, then the connection is closed). This class
+ * runs the selector's events through the phase at hand, and owns the deadlines, the closing and the status view.
+ * Selector thread only.
  *
- * <p>The stream moves through: client greeting, client authentication, client request; connecting to a SocksPort,
- * Tor's method choice, Tor's authentication status, Tor's reply; relay; or closing (a final reply is flushed, then
- * the connection is closed). Greeting, credentials and request go to Tor in one write. Until Tor has accepted the
- * credentials (it acts on the request only then), a failed SocksPort is replaced by the next one; after that, Tor's
- * reply or a failure reply goes to the client.
+ * <p>Bytes queued during an event are written before the event ends, so a reply waits for no further readiness
+ * event.
  *
- * <p>Bytes queued during an event are written before the event ends, and the relay writes straight from the buffer
- * it just read into, so the selector waits for writability only when a peer does not read.
- *
- * <p><b>Important:</b> the only address this class connects to is a configured Tor SocksPort; the client's
- * destination is only ever sent to Tor inside a SOCKS request.
- *
- * @see <a href="https://www.rfc-editor.org/rfc/rfc1928">RFC 1928</a>
- * @see <a href="https://www.rfc-editor.org/rfc/rfc1929">RFC 1929</a>
+ * <p><b>Important:</b> the only address a stream connects to is a configured Tor SocksPort ({@link TorLeg}); the
+ * client's destination is only ever sent to Tor inside a SOCKS request.
  */
 final class Stream {
-    private enum State {
-        GREETING, AUTH, REQUEST, CONNECTING, TOR_GREETING, TOR_AUTH, TOR_REPLY, RELAY, CLOSING, CLOSED
+    private enum Phase {
+        /** The client's greeting, credentials and request. */
+        CLIENT_HANDSHAKE,
+        /** Connecting to a SocksPort and Tor's answers. */
+        TOR_HANDSHAKE,
+        RELAY,
+        /** A final reply is flushed, then the client connection closed. */
+        CLOSING,
+        CLOSED
     }
 
-    /** Room for the longest client handshake (auth 513 bytes plus request 262) and some early data. */
-    private static final int CLIENT_HANDSHAKE_BUFFER = 1024;
-    /** Room for Tor's longest reply (262 bytes) plus the first bytes a server sends right after it. */
-    private static final int TOR_HANDSHAKE_BUFFER = 1024;
-    /** Reads of one direction per readiness event before the selector serves other streams. */
-    private static final int MAX_READS_PER_EVENT = 16;
-    private static final byte[] NO_ACCEPTABLE_METHOD = Socks5Codec.encode(
-            new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED));
-    private static final byte[] AUTH_FAILED = {Socks5.PASSWORD_AUTH_VERSION, 0x01};
-    private static final byte[] AUTH_OK = {Socks5.PASSWORD_AUTH_VERSION, Socks5.PASSWORD_AUTH_SUCCESS};
-    private static final byte[] TOR_GREETING = Socks5Codec.encode(
-            new Socks5InitialRequest(List.of(Socks5AuthMethod.PASSWORD)));
-
-    private final SelectorLoop loop;
+    private final StreamContext ctx;
     private final ListenerConfig listener;
-    private final SocketChannel client;
-    private SelectionKey clientKey;
-    private SocketChannel tor;
-    private SelectionKey torKey;
-    private TorSocksPorts.SocksPort socksPort;
-    /** The address {@link #socksPort} had when this stream connected (a launched tor's port changes on restart). */
-    private InetSocketAddress socksPortAddress;
-    /** Whether {@link TorSocksPorts#opened} counts this stream on {@link #socksPort}. */
-    private boolean countedOnSocksPort;
-    private InetSocketAddress torLocalAddress;
-
-    private State state = State.GREETING;
-    private ByteBuffer clientIn = ByteBuffer.allocate(CLIENT_HANDSHAKE_BUFFER);
-    private ByteBuffer torIn;
-    /** Pooled, fill mode; null while nothing waits to be written. */
-    private ByteBuffer toClient;
-    private ByteBuffer toTor;
-    private boolean clientEof;
-    private boolean torEof;
-    private boolean clientOutputShut;
-    private boolean torOutputShut;
-    /** Set when bytes were queued outside a flush: {@link #finish} writes them before the event ends. */
-    private boolean clientFlushDue;
-    private boolean torFlushDue;
-
-    /** The client's RFC 1929 credentials as it sent them (null: none), all of which go into Tor's credentials. */
-    private Socks5PasswordAuthRequest clientKeyCredentials;
-    /** The client's key, for renewal, refusal counts and the status (see {@link ClientKey}). */
-    private ClientKey clientIsolationKey = ClientKey.NONE;
-    private Socks5CommandRequest request;
-    private Socks5PasswordAuthRequest torCredentials;
-    private List<TorSocksPorts.SocksPort> candidates;
-    private int nextCandidate;
-
+    private final Connection client;
+    private final ClientLeg clientLeg;
+    /** Null until the client's request came. */
+    private TorLeg torLeg;
+    /** Null until both handshakes are done. */
+    private Relay relay;
+    private Phase phase = Phase.CLIENT_HANDSHAKE;
     private long deadline;
-    private long toClientSince;
-    private long toTorSince;
 
     /** This stream's place under {@code --max-streams}, with its id. */
     final Admission.Ticket ticket;
-    /** For the status view: a number unique in this run, when accepted, bytes each way, the key's epoch. */
+    /** For the status view: a number unique in this run, when accepted, bytes each way. */
     private final long id;
     private final long openedAtMillis = System.currentTimeMillis();
     private long bytesFromClient;
     private long bytesToClient;
-    private long epoch;
 
-    Stream(SelectorLoop loop, ListenerConfig listener, SocketChannel client, Admission.Ticket ticket) {
-        this.loop = loop;
+    Stream(StreamContext ctx, ListenerConfig listener, SocketChannel client, Admission.Ticket ticket) {
+        this.ctx = ctx;
         this.listener = listener;
-        this.client = client;
+        this.client = new Connection(client, ctx.pool());
+        this.clientLeg = new ClientLeg(ctx, this, listener, this.client);
         this.ticket = ticket;
         this.id = ticket.id;
-        this.deadline = System.nanoTime() + loop.config.handshakeTimeout().toNanos();
+        this.deadline = System.nanoTime() + ctx.config().handshakeTimeout().toNanos();
     }
 
     void register() throws IOException {
-        clientKey = client.register(loop.selector, SelectionKey.OP_READ, this);
+        client.key = client.channel.register(ctx.selector(), SelectionKey.OP_READ, this);
     }
 
     // ---- events -----------------------------------------------------------------------------------
 
     void handle(SelectionKey key) throws IOException {
-        if (state == State.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
         if (!key.isValid()) {
@@ -132,22 +80,22 @@ final class Stream {
         }
         // Read once: a handler below may cancel this key (failover), and a cancelled key has no ready set.
         int ready = key.readyOps();
-        if (key == clientKey) {
+        if (key == client.key) {
             if ((ready & SelectionKey.OP_WRITE) != 0) {
                 flushToClient();
             }
-            if (state != State.CLOSED && (ready & SelectionKey.OP_READ) != 0) {
+            if (phase != Phase.CLOSED && (ready & SelectionKey.OP_READ) != 0) {
                 clientReadable();
             }
-        } else if (key == torKey) {
+        } else if (key == torKey()) {
             try {
                 if ((ready & SelectionKey.OP_CONNECT) != 0) {
-                    torConnectable();
+                    torLeg.connectable();
                 }
-                if (state != State.CLOSED && key == torKey && (ready & SelectionKey.OP_WRITE) != 0) {
+                if (phase != Phase.CLOSED && key == torKey() && (ready & SelectionKey.OP_WRITE) != 0) {
                     flushToTor();
                 }
-                if (state != State.CLOSED && key == torKey && (ready & SelectionKey.OP_READ) != 0) {
+                if (phase != Phase.CLOSED && key == torKey() && (ready & SelectionKey.OP_READ) != 0) {
                     torReadable();
                 }
             } catch (IOException e) {
@@ -171,20 +119,21 @@ final class Stream {
      * then sets the interest ops for what is still pending.
      */
     private void finish() throws IOException {
-        if (state != State.CLOSED && clientFlushDue) {
+        if (phase != Phase.CLOSED && client.flushDue) {
             flushToClient();
         }
-        if (state != State.CLOSED && torFlushDue && tor != null && state != State.CONNECTING) {
+        Connection tor = torConnection();
+        if (phase != Phase.CLOSED && tor != null && tor.flushDue && !torLeg.connecting()) {
             try {
                 flushToTor();
             } catch (IOException e) {
                 torError(e);
-                if (state != State.CLOSED && clientFlushDue) {
+                if (phase != Phase.CLOSED && client.flushDue) {
                     flushToClient();
                 }
             }
         }
-        if (state != State.CLOSED) {
+        if (phase != Phase.CLOSED) {
             updateInterest();
         }
     }
@@ -199,609 +148,207 @@ final class Stream {
     }
 
     private void clientReadable() throws IOException {
-        switch (state) {
-            case GREETING, AUTH, REQUEST, CONNECTING, TOR_GREETING, TOR_AUTH, TOR_REPLY -> {
-                int n = client.read(clientIn);
-                if (n < 0) {
-                    clientEof = true;
-                } else {
-                    loop.stats.bytesFromClients.add(n);
-                    bytesFromClient += n;
-                }
-                if (state == State.GREETING || state == State.AUTH || state == State.REQUEST) {
-                    clientHandshake();
-                    if (clientEof && (state == State.GREETING || state == State.AUTH || state == State.REQUEST)) {
-                        // The client left in the middle of its handshake: nobody to answer.
-                        close();
-                    }
-                }
-            }
-            case RELAY -> relayRead(true);
+        switch (phase) {
+            case CLIENT_HANDSHAKE, TOR_HANDSHAKE -> clientLeg.read();
+            case RELAY -> relay.pump(true);
             case CLOSING -> discardClientInput();
             default -> { }
         }
     }
 
     private void torReadable() throws IOException {
-        switch (state) {
-            case TOR_GREETING, TOR_AUTH, TOR_REPLY -> {
-                int n = tor.read(torIn);
-                if (n < 0) {
-                    torEof = true;
-                }
-                torHandshake();
-                if (torEof && (state == State.TOR_GREETING || state == State.TOR_AUTH)) {
-                    torFailed("closed the connection during the SOCKS5 handshake");
-                } else if (torEof && state == State.TOR_REPLY) {
-                    loop.log.warn("Tor SocksPort " + socksPort + " closed the connection before answering a "
-                            + request.type() + " to " + dest() + "; the client got SOCKS reply 0x01 and nothing was"
-                            + " sent anywhere else. Did tor stop or restart?");
-                    loop.stats.upstreamFailures.increment();
-                    fail(Socks5CommandStatus.FAILURE);
-                }
-            }
-            case RELAY -> relayRead(false);
+        switch (phase) {
+            case TOR_HANDSHAKE -> torLeg.read();
+            case RELAY -> relay.pump(false);
             default -> { }
         }
     }
 
-    // ---- client side: SOCKS5 server ----------------------------------------------------------------
-
-    private void clientHandshake() throws IOException {
-        ByteBuffer in = clientIn;
-        in.flip();
-        try {
-            while (state == State.GREETING || state == State.AUTH || state == State.REQUEST) {
-                if (state == State.GREETING) {
-                    Socks5Decoded<Socks5InitialRequest> greeting = Socks5Codec.decodeInitialRequest(in);
-                    if (!greeting.isDone()) {
-                        if (greeting.isFailed()) {
-                            malformed(greeting.failure(), NO_ACCEPTABLE_METHOD);
-                        }
-                        return;
-                    }
-                    chooseMethod(greeting.message().authMethods());
-                } else if (state == State.AUTH) {
-                    Socks5Decoded<Socks5PasswordAuthRequest> auth = Socks5Codec.decodePasswordAuthRequest(in);
-                    if (!auth.isDone()) {
-                        if (auth.isFailed()) {
-                            malformed(auth.failure(), AUTH_FAILED);
-                        }
-                        return;
-                    }
-                    authenticate(auth.message());
-                } else {
-                    Socks5Decoded<Socks5CommandRequest> command = Socks5Codec.decodeCommandRequest(in);
-                    if (!command.isDone()) {
-                        if (command.isFailed()) {
-                            malformed(command.failure(), reply(command.failureReply()));
-                        }
-                        return;
-                    }
-                    request = command.message();
-                    if (!loop.admission.handshakeDone(ticket)) {
-                        // Evicted to admit a newer client at --max-streams, just before its request came in.
-                        loop.log.debug("Closed a client still in its SOCKS handshake to admit a new one"
-                                + " (--max-streams).");
-                        close();
-                        return;
-                    }
-                    startTor();
-                }
-            }
-        } finally {
-            if (clientIn == in) {
-                in.compact();
-            }
+    /** The connection to Tor failed: the Tor leg fails over or tells the client while in its handshake. */
+    private void torError(IOException e) throws IOException {
+        if (phase != Phase.TOR_HANDSHAKE) {
+            throw e;
         }
+        torLeg.error(e);
     }
 
-    private void chooseMethod(List<Socks5AuthMethod> offered) {
-        // As Tor does: username/password when offered, so that the client's key can isolate its streams.
-        if (offered.contains(Socks5AuthMethod.PASSWORD)) {
-            sendToClient(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
-            state = State.AUTH;
-        } else if (offered.contains(Socks5AuthMethod.NO_AUTH) && !listener.requiresPassword()) {
-            sendToClient(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
-            state = State.REQUEST;
-        } else {
-            loop.stats.refusedByProxy.increment();
-            loop.log.debug("A client offered no acceptable authentication method" + (listener.requiresPassword()
-                    ? " (this port requires username/password)" : "") + "; it got 0xFF and was closed.");
-            closeAfter(NO_ACCEPTABLE_METHOD);
-        }
+    // ---- what the legs call --------------------------------------------------------------------------
+
+    boolean inClientHandshake() {
+        return phase == Phase.CLIENT_HANDSHAKE;
     }
 
-    private void authenticate(Socks5PasswordAuthRequest auth) {
-        ClientAuthentication.Decision decision = loop.authentication.authenticate(listener,
-                (InetSocketAddress) client.socket().getLocalSocketAddress(), auth);
-        if (!decision.accepted()) {
-            refused(decision.key(), false);
-            closeAfter(AUTH_FAILED);
-            return;
-        }
-        clientKeyCredentials = auth;
-        clientIsolationKey = decision.key();
-        sendToClient(AUTH_OK);
-        state = State.REQUEST;
+    boolean inTorHandshake() {
+        return phase == Phase.TOR_HANDSHAKE;
     }
 
-    private void malformed(String failure, byte[] answer) {
-        loop.stats.malformed.increment();
-        loop.log.debug("Malformed SOCKS input from a client (" + failure + "); it was answered and closed.");
-        closeAfter(answer);
+    /** The client's request came and it was admitted: the Tor leg starts. */
+    void requested() {
+        phase = Phase.TOR_HANDSHAKE;
+        torLeg = new TorLeg(ctx, this, clientLeg.request());
+        torLeg.start(clientLeg);
     }
 
-    // ---- Tor side: SOCKS5 client --------------------------------------------------------------------
-
-    private void startTor() {
-        String refusal = loop.gate.refusal();
-        if (refusal != null) {
-            refused(clientKey(), false);
-            loop.log.debug("Refused a " + request.type() + " to " + dest() + ": " + refusal
-                    + "; the client got SOCKS reply 0x01 and nothing was sent anywhere.");
-            fail(Socks5CommandStatus.FAILURE);
-            return;
-        }
-        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
-        if (clientAddress == null) {
-            close(); // The client is already gone: nobody to relay for.
-            return;
-        }
-        epoch = loop.credentials.epoch(clientIsolationKey.key());
-        torCredentials = loop.credentials.upstream(listener, clientAddress.getAddress(), clientKeyCredentials,
-                request, epoch);
-        candidates = loop.socksPorts.order(torCredentials.password());
-        nextCandidate = 0;
-        connectNextSocksPort();
-    }
-
-    private void connectNextSocksPort() {
-        closeTor();
-        if (candidates.isEmpty()) {
-            refused(clientKey(), false);
-            loop.log.debug("Refused a " + request.type() + " to " + dest() + ": no Tor SocksPort is up ("
-                    + loop.socksPorts.describe() + "); the client got SOCKS reply 0x01 and nothing was sent anywhere.");
-            fail(Socks5CommandStatus.FAILURE);
-            return;
-        }
-        if (nextCandidate >= candidates.size()) {
-            refused(clientKey(), false);
-            loop.log.warn("No Tor SocksPort took a " + request.type() + " to " + dest() + " (tried "
-                    + loop.socksPorts.describe() + "); the client got SOCKS reply 0x01 and nothing was sent anywhere"
-                    + " else. Is tor running and are --tor-socks right?");
-            fail(Socks5CommandStatus.FAILURE);
-            return;
-        }
-        socksPort = candidates.get(nextCandidate++);
-        socksPortAddress = socksPort.address;
-        state = State.CONNECTING;
-        deadline = System.nanoTime() + loop.config.connectTimeout().toNanos();
-        try {
-            tor = SocketChannel.open();
-            tor.configureBlocking(false);
-            tor.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            // On loopback the connection is usually established by the time connect returns: finishing it now
-            // saves one trip through the selector.
-            boolean connected = tor.connect(socksPortAddress) || tor.finishConnect();
-            torKey = tor.register(loop.selector, connected ? 0 : SelectionKey.OP_CONNECT, this);
-            if (connected) {
-                torConnected();
-            }
-        } catch (IOException e) {
-            torFailed("refused the connection (" + e.getMessage() + ")");
-        }
-    }
-
-    private void torConnectable() {
-        try {
-            if (tor.finishConnect()) {
-                torConnected();
-            }
-        } catch (IOException e) {
-            torFailed("refused the connection (" + e.getMessage() + ")");
-        }
-    }
-
-    private void torConnected() throws IOException {
-        torLocalAddress = (InetSocketAddress) tor.getLocalAddress();
-        loop.observer.upstreamOpened(socksPortAddress, torLocalAddress, torCredentials.password());
-        loop.socksPorts.opened(torCredentials.password(), socksPort);
-        countedOnSocksPort = true;
-        torIn = ByteBuffer.allocate(TOR_HANDSHAKE_BUFFER);
-        state = State.TOR_GREETING;
-        // Greeting, credentials and request leave in one write, as the agent sends them: Tor reads pipelined SOCKS
-        // messages, and it saves two round trips per stream. Tor acts on the request only after it accepted the
-        // credentials; a SocksPort that chooses another method or refuses them gets the rest as malformed bytes,
-        // and nothing reaches any other address.
-        sendToTor(TOR_GREETING);
-        sendToTor(Socks5Codec.encode(torCredentials));
-        sendToTor(Socks5Codec.encode(request));
-    }
-
-    private void torHandshake() throws IOException {
-        ByteBuffer in = torIn;
-        in.flip();
-        try {
-            while (true) {
-                if (state == State.TOR_GREETING) {
-                    if (in.hasRemaining() && in.get(in.position()) == Socks5.PASSWORD_AUTH_VERSION) {
-                        // Tor answers a greeting and credentials that arrive in one read with the credentials'
-                        // status alone (both replies go into one reply buffer and the second replaces the first).
-                        // An RFC 1929 status means Tor chose username/password: read it as the next reply.
-                        state = State.TOR_AUTH;
-                        continue;
-                    }
-                    Socks5Decoded<Socks5InitialResponse> choice = Socks5Codec.decodeInitialResponse(in);
-                    if (!choice.isDone()) {
-                        if (choice.isFailed()) {
-                            torFailed("does not speak SOCKS5 (" + choice.failure() + ")");
-                        }
-                        return;
-                    }
-                    if (!Socks5AuthMethod.PASSWORD.equals(choice.message().authMethod())) {
-                        // Fail closed: without credentials Tor could not isolate this stream.
-                        torFailed("chose " + choice.message().authMethod() + " instead of username/password, so"
-                                + " the isolation credentials could not be sent");
-                        return;
-                    }
-                    state = State.TOR_AUTH; // the credentials went with the greeting
-                } else if (state == State.TOR_AUTH) {
-                    Socks5Decoded<Socks5PasswordAuthResponse> status = Socks5Codec.decodePasswordAuthResponse(in);
-                    if (!status.isDone()) {
-                        if (status.isFailed()) {
-                            torFailed("answered the credentials with malformed bytes (" + status.failure() + ")");
-                        }
-                        return;
-                    }
-                    if (!status.message().isSuccess()) {
-                        torFailed(String.format("rejected the isolation credentials (status 0x%02X)",
-                                status.message().status() & 0xFF));
-                        return;
-                    }
-                    state = State.TOR_REPLY;
-                    deadline = System.nanoTime() + loop.config.replyTimeout().toNanos();
-                    loop.socksPorts.succeeded(socksPort); // the request went with the greeting
-                } else if (state == State.TOR_REPLY) {
-                    Socks5Decoded<Socks5CommandResponse> reply = Socks5Codec.decodeCommandResponse(in);
-                    if (!reply.isDone()) {
-                        if (reply.isFailed()) {
-                            loop.stats.upstreamFailures.increment();
-                            loop.log.warn("Tor SocksPort " + socksPort + " sent a malformed reply (" + reply.failure()
-                                    + "); the client got SOCKS reply 0x01. Is " + socksPort + " really a Tor SocksPort?");
-                            fail(Socks5CommandStatus.FAILURE);
-                        }
-                        return;
-                    }
-                    torReplied(reply.message(), in);
-                    return;
-                } else {
-                    return;
-                }
-            }
-        } finally {
-            if (torIn == in) {
-                in.compact();
-            }
-        }
-    }
-
-    /** Tor answered; {@code torLeftover} (read mode) holds what Tor sent after the reply. */
-    private void torReplied(Socks5CommandResponse reply, ByteBuffer torLeftover) throws IOException {
-        byte[] answer = Socks5Codec.encode(reply);
-        if (!reply.status().isSuccess()) {
-            refused(clientKey(), true);
-            loop.log.debug("Tor answered a " + request.type() + " to " + dest() + " with " + reply.status()
-                    + "; relayed to the client.");
-            closeTor();
-            closeAfter(answer);
-            return;
-        }
-        if (!Socks5CommandType.CONNECT.equals(request.type())) {
-            loop.stats.resolved.increment();
-            closeTor();
-            closeAfter(answer);
-            return;
-        }
-        loop.stats.relayed.increment();
-        sendToClient(answer);
-        startRelay(torLeftover);
-    }
-
-    /** Tor's SocksPort failed before the request was sent: nothing reached any destination, so try the next. */
-    private void torFailed(String what) {
-        loop.stats.upstreamFailures.increment();
-        loop.socksPorts.failed(socksPort, what);
-        connectNextSocksPort();
-    }
-
-    // ---- relay --------------------------------------------------------------------------------------
-
-    private void startRelay(ByteBuffer torLeftover) throws IOException {
-        state = State.RELAY;
+    /** Tor accepted a CONNECT: {@code answer} goes to the client, then the relay starts. */
+    void startRelay(byte[] answer, ByteBuffer torLeftover) throws IOException {
+        client.queue(answer);
+        phase = Phase.RELAY;
         deadline = Long.MAX_VALUE;
-        long now = System.nanoTime();
-        // Bytes Tor sent right after its reply (a server that speaks first) follow the reply to the client.
-        if (torLeftover.hasRemaining()) {
-            loop.stats.bytesToClients.add(torLeftover.remaining());
-            bytesToClient += torLeftover.remaining();
-            toClient.put(torLeftover);
-        }
-        torIn = null;
-        // Bytes the client sent after its request (optimistic data) go to Tor now that the stream is open.
-        clientIn.flip();
-        if (clientIn.hasRemaining()) {
-            if (toTor == null) {
-                toTor = loop.pool.acquire();
-            }
-            toTorSince = now;
-            toTor.put(clientIn);
-        }
-        clientIn = null;
-        toClientSince = now;
-        flushToTor();
-        flushToClient();
+        relay = new Relay(ctx, this, client, torLeg.connection());
+        relay.start(torLeftover, clientLeg.takeEarlyData());
     }
 
-    /**
-     * Moves bytes from one side to the other: reads and writes straight from the buffer just read, again and again
-     * until the source has nothing more, the destination blocks, or this stream has had its share of the event.
-     * Only when the destination blocks does the buffer stay with the stream (and the selector wait for it to be
-     * writable); otherwise it goes back to the pool before the event ends.
-     */
-    private void relayRead(boolean fromClient) throws IOException {
-        SocketChannel source = fromClient ? client : tor;
-        SocketChannel sink = fromClient ? tor : client;
-        ByteBuffer buffer = fromClient ? toTor : toClient;
-        long now = System.nanoTime();
-        if (buffer == null) {
-            buffer = loop.pool.acquire();
-            if (fromClient) {
-                toTor = buffer;
-                toTorSince = now;
-            } else {
-                toClient = buffer;
-                toClientSince = now;
-            }
-        }
-        boolean sinkOpen = !(fromClient ? torOutputShut : clientOutputShut);
-        for (int i = 0; i < MAX_READS_PER_EVENT && buffer.hasRemaining(); i++) {
-            int room = buffer.remaining();
-            int n = source.read(buffer);
-            if (n < 0) {
-                if (fromClient) {
-                    clientEof = true;
-                } else {
-                    torEof = true;
-                }
-                break;
-            }
-            if (n == 0) {
-                break;
-            }
-            if (fromClient) {
-                loop.stats.bytesFromClients.add(n);
-                bytesFromClient += n;
-            } else {
-                loop.stats.bytesToClients.add(n);
-                bytesToClient += n;
-            }
-            if (!sinkOpen) {
-                break;
-            }
-            buffer.flip();
-            int written = sink.write(buffer);
-            buffer.compact();
-            if (written > 0) {
-                if (fromClient) {
-                    toTorSince = now;
-                } else {
-                    toClientSince = now;
-                }
-            }
-            if (buffer.position() > 0 || n < room) {
-                // The destination is full (wait for it to be writable), or the source gave less than there was
-                // room for, so it is drained: another read now would only return 0.
-                break;
-            }
-        }
-        if (fromClient) {
-            flushToTor();
-        } else {
-            flushToClient();
-        }
+    /** Sets the deadline of the step that starts now. */
+    void deadlineIn(Duration timeout) {
+        deadline = System.nanoTime() + timeout.toNanos();
     }
 
-    private void flushToClient() throws IOException {
-        clientFlushDue = false;
-        if (toClient != null) {
-            if (toClient.position() > 0) {
-                toClient.flip();
-                int n = client.write(toClient);
-                toClient.compact();
-                if (n > 0) {
-                    toClientSince = System.nanoTime();
-                }
-            }
-            if (toClient.position() == 0) {
-                loop.pool.release(toClient);
-                toClient = null;
-            }
+    /** Answers the request with {@code status} and closes. */
+    void fail(Socks5CommandStatus status) {
+        if (torLeg != null) {
+            torLeg.close();
         }
-        if (toClient == null) {
-            if (state == State.CLOSING) {
-                if (!clientOutputShut) {
-                    // The final reply is out: send FIN, then read until the client closes, so that unread input
-                    // does not turn our close into a reset that could destroy the reply before the client reads it.
-                    clientOutputShut = true;
-                    client.shutdownOutput();
-                }
-                if (clientEof) {
-                    close();
-                    return;
-                }
-            } else if (state == State.RELAY && torEof && !clientOutputShut) {
-                clientOutputShut = true;
-                client.shutdownOutput();
-            }
-        }
-        closeIfRelayDone();
+        closeAfter(ClientLeg.reply(status));
     }
 
-    private void flushToTor() throws IOException {
-        torFlushDue = false;
-        if (toTor != null) {
-            if (toTor.position() > 0) {
-                toTor.flip();
-                int n = tor.write(toTor);
-                toTor.compact();
-                if (n > 0) {
-                    toTorSince = System.nanoTime();
-                }
-            }
-            if (toTor.position() == 0) {
-                loop.pool.release(toTor);
-                toTor = null;
-            }
-        }
-        if (toTor == null && state == State.RELAY && clientEof && !torOutputShut) {
-            torOutputShut = true;
-            tor.shutdownOutput();
-        }
-        closeIfRelayDone();
+    /** Sends {@code answer}, then closes the client connection; bounded by the handshake timeout. */
+    void closeAfter(byte[] answer) {
+        client.queue(answer);
+        phase = Phase.CLOSING;
+        clientLeg.release();
+        deadline = System.nanoTime() + ctx.config().handshakeTimeout().toNanos();
     }
 
-    private void closeIfRelayDone() {
-        if (state == State.RELAY && clientEof && torEof && toClient == null && toTor == null) {
-            close();
-        }
+    void countFromClient(int n) {
+        ctx.stats().bytesFromClients.add(n);
+        bytesFromClient += n;
     }
 
-    private void discardClientInput() throws IOException {
-        ByteBuffer scratch = loop.pool.acquire();
-        try {
-            if (client.read(scratch) < 0) {
-                clientEof = true;
-                if (toClient == null) {
-                    close();
-                }
-            }
-        } finally {
-            loop.pool.release(scratch);
-        }
+    void countToClient(int n) {
+        ctx.stats().bytesToClients.add(n);
+        bytesToClient += n;
+    }
+
+    /** Counts a refusal in the totals and for the client's key. */
+    void refused(ClientKey clientKey, boolean byTor) {
+        InetSocketAddress clientAddress = clientAddress();
+        ctx.stats().refused(clientAddress == null ? null : clientAddress.getAddress(), clientKey, byTor);
+    }
+
+    ListenerConfig listener() {
+        return listener;
+    }
+
+    /** The client's key: {@link ClientKey#NONE} while it sent no credentials. */
+    ClientKey clientKey() {
+        return clientLeg.key();
+    }
+
+    /** The client's address, null once it is gone. */
+    InetSocketAddress clientAddress() {
+        return (InetSocketAddress) client.channel.socket().getRemoteSocketAddress();
+    }
+
+    /** The request's destination, scrubbed unless unsafe logging is on. */
+    String dest() {
+        Socks5CommandRequest request = clientLeg.request();
+        return ctx.safelog().destination(request.dstAddr(), request.dstPort());
     }
 
     // ---- writing, interest, deadlines, closing --------------------------------------------------------
 
-    private void sendToClient(byte[] bytes) {
-        if (toClient == null) {
-            toClient = loop.pool.acquire();
-            toClientSince = System.nanoTime();
+    void flushToClient() throws IOException {
+        if (client.write()) {
+            if (phase == Phase.CLOSING) {
+                // The final reply is out: send FIN, then read until the client closes, so that unread input does
+                // not turn our close into a reset that could destroy the reply before the client reads it.
+                client.shutdownOutput();
+                if (client.eof) {
+                    close();
+                }
+            } else if (phase == Phase.RELAY) {
+                relay.drained(client);
+            }
         }
-        toClient.put(bytes);
-        clientFlushDue = true;
     }
 
-    private void sendToTor(byte[] bytes) {
-        if (toTor == null) {
-            toTor = loop.pool.acquire();
-            toTorSince = System.nanoTime();
+    void flushToTor() throws IOException {
+        Connection tor = torConnection();
+        if (tor.write() && phase == Phase.RELAY) {
+            relay.drained(tor);
         }
-        toTor.put(bytes);
-        torFlushDue = true;
     }
 
-    private static byte[] reply(Socks5CommandStatus status) {
-        return Socks5Codec.encode(Socks5CommandResponse.of(status));
+    private void discardClientInput() throws IOException {
+        ByteBuffer scratch = ctx.pool().acquire();
+        try {
+            if (client.channel.read(scratch) < 0) {
+                client.eof = true;
+                if (client.out == null) {
+                    close();
+                }
+            }
+        } finally {
+            ctx.pool().release(scratch);
+        }
     }
 
-    /** Answers the request with {@code status} and closes. */
-    private void fail(Socks5CommandStatus status) {
-        closeTor();
-        closeAfter(reply(status));
+    private Connection torConnection() {
+        return torLeg == null ? null : torLeg.connection();
     }
 
-    /** Sends {@code answer}, then closes the client connection; bounded by the handshake timeout. */
-    private void closeAfter(byte[] answer) {
-        sendToClient(answer);
-        state = State.CLOSING;
-        clientIn = null;
-        torIn = null;
-        deadline = System.nanoTime() + loop.config.handshakeTimeout().toNanos();
+    private SelectionKey torKey() {
+        Connection tor = torConnection();
+        return tor == null ? null : tor.key;
     }
 
     private void updateInterest() {
-        if (state == State.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
-        int clientOps = 0;
-        switch (state) {
-            case GREETING, AUTH, REQUEST -> clientOps = clientEof ? 0 : SelectionKey.OP_READ;
-            case CONNECTING, TOR_GREETING, TOR_AUTH, TOR_REPLY ->
-                    clientOps = !clientEof && clientIn.hasRemaining() ? SelectionKey.OP_READ : 0;
-            case RELAY -> clientOps = !clientEof && (toTor == null || toTor.hasRemaining()) ? SelectionKey.OP_READ : 0;
-            case CLOSING -> clientOps = clientEof ? 0 : SelectionKey.OP_READ;
-            default -> { }
-        }
-        if (toClient != null) {
+        int clientOps = switch (phase) {
+            case CLIENT_HANDSHAKE, CLOSING -> client.eof ? 0 : SelectionKey.OP_READ;
+            case TOR_HANDSHAKE -> !client.eof && clientLeg.hasRoom() ? SelectionKey.OP_READ : 0;
+            case RELAY -> relay.readInterest(client);
+            case CLOSED -> 0;
+        };
+        if (client.out != null) {
             clientOps |= SelectionKey.OP_WRITE;
         }
-        if (clientKey.isValid()) {
-            clientKey.interestOps(clientOps);
+        if (client.key.isValid()) {
+            client.key.interestOps(clientOps);
         }
-        if (torKey != null && torKey.isValid()) {
-            int torOps = 0;
-            switch (state) {
-                case CONNECTING -> torOps = SelectionKey.OP_CONNECT;
-                case TOR_GREETING, TOR_AUTH, TOR_REPLY -> torOps = torEof ? 0 : SelectionKey.OP_READ;
-                case RELAY -> torOps = !torEof && (toClient == null || toClient.hasRemaining()) ? SelectionKey.OP_READ : 0;
-                default -> { }
-            }
-            if (toTor != null && state != State.CONNECTING) {
+        Connection tor = torConnection();
+        if (tor != null && tor.key != null && tor.key.isValid()) {
+            int torOps = switch (phase) {
+                case TOR_HANDSHAKE -> torLeg.handshakeInterest();
+                case RELAY -> relay.readInterest(tor);
+                default -> 0;
+            };
+            if (tor.out != null && !(phase == Phase.TOR_HANDSHAKE && torLeg.connecting())) {
                 torOps |= SelectionKey.OP_WRITE;
             }
-            torKey.interestOps(torOps);
+            tor.key.interestOps(torOps);
         }
     }
 
     void checkDeadline(long now) {
-        switch (state) {
-            case GREETING, AUTH, REQUEST -> {
+        switch (phase) {
+            case CLIENT_HANDSHAKE -> {
                 if (now - deadline >= 0) {
-                    loop.stats.timedOut.increment();
-                    loop.log.debug("A client did not complete its SOCKS request within "
-                            + loop.config.handshakeTimeout().toMillis() + " ms; it was closed.");
+                    ctx.stats().timedOut.increment();
+                    ctx.log().debug("A client did not complete its SOCKS request within "
+                            + ctx.config().handshakeTimeout().toMillis() + " ms; it was closed.");
                     close();
                 }
             }
-            case CONNECTING, TOR_GREETING, TOR_AUTH -> {
+            case TOR_HANDSHAKE -> {
                 if (now - deadline >= 0) {
-                    torFailed("did not complete the SOCKS5 handshake within "
-                            + loop.config.connectTimeout().toMillis() + " ms");
+                    torLeg.timedOut();
                     finishQuietly();
                 }
             }
-            case TOR_REPLY -> {
-                if (now - deadline >= 0) {
-                    loop.stats.timedOut.increment();
-                    loop.log.warn("Tor did not answer a " + request.type() + " to " + dest() + " within "
-                            + loop.config.replyTimeout().toMillis() + " ms; the client got SOCKS reply 0x06 (TTL"
-                            + " expired). Is the Tor network reachable (see its Bootstrapped log lines)?");
-                    fail(Socks5CommandStatus.TTL_EXPIRED);
-                    finishQuietly();
-                }
-            }
-            case RELAY -> {
-                long stall = loop.config.stallTimeout().toNanos();
-                boolean clientStalled = toClient != null && now - toClientSince >= stall;
-                boolean torStalled = toTor != null && now - toTorSince >= stall;
-                if (clientStalled || torStalled) {
-                    loop.stats.timedOut.increment();
-                    loop.log.debug("A stream to " + dest() + " was closed: " + (clientStalled ? "the client" : "Tor")
-                            + " read nothing for " + loop.config.stallTimeout().toMillis() + " ms while bytes waited.");
-                    close();
-                }
-            }
+            case RELAY -> relay.checkStall(now);
             case CLOSING -> {
                 if (now - deadline >= 0) {
                     close();
@@ -811,95 +358,39 @@ final class Stream {
         }
     }
 
-    /** The connection to Tor failed: fail over before the request was sent, else tell the client. */
-    private void torError(IOException e) throws IOException {
-        switch (state) {
-            case CONNECTING, TOR_GREETING, TOR_AUTH -> torFailed("failed during the SOCKS5 handshake (" + e.getMessage() + ")");
-            case TOR_REPLY -> {
-                loop.stats.upstreamFailures.increment();
-                loop.log.warn("The connection to Tor SocksPort " + socksPort + " failed before Tor answered a "
-                        + request.type() + " to " + dest() + " (" + e.getMessage() + "); the client got SOCKS reply"
-                        + " 0x01 and nothing was sent anywhere else. Did tor stop or restart?");
-                fail(Socks5CommandStatus.FAILURE);
-            }
-            default -> throw e;
-        }
-    }
-
     void closeAfterError(Exception e) {
-        if (state == State.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
-        loop.log.debug("A stream to " + (request == null ? "(no request yet)" : dest()) + " ended: " + e);
+        ctx.log().debug("A stream to " + (clientLeg.request() == null ? "(no request yet)" : dest()) + " ended: "
+                + e);
         close();
     }
 
-    private void closeTor() {
-        if (tor != null) {
-            if (torKey != null) {
-                torKey.cancel();
-            }
-            SelectorLoop.closeQuietly(tor);
-            if (torLocalAddress != null) {
-                loop.observer.upstreamClosed(socksPortAddress, torLocalAddress);
-            }
-            if (countedOnSocksPort) {
-                loop.socksPorts.closed(torCredentials.password(), socksPort);
-                countedOnSocksPort = false;
-            }
-            tor = null;
-            torKey = null;
-            torLocalAddress = null;
-            torEof = false;
-            torIn = null;
-            if (state != State.RELAY && toTor != null) {
-                loop.pool.release(toTor);
-                toTor = null;
-            }
-        }
-    }
-
     void close() {
-        if (state == State.CLOSED) {
+        if (phase == Phase.CLOSED) {
             return;
         }
-        closeTor();
-        state = State.CLOSED;
-        if (clientKey != null) {
-            clientKey.cancel();
+        if (torLeg != null) {
+            torLeg.close();
         }
-        SelectorLoop.closeQuietly(client);
-        if (toClient != null) {
-            loop.pool.release(toClient);
-            toClient = null;
-        }
-        if (toTor != null) {
-            loop.pool.release(toTor);
-            toTor = null;
-        }
-        loop.removed(this);
+        phase = Phase.CLOSED;
+        client.close();
+        ctx.closed().accept(this);
     }
 
-    /** The client's key: {@link ClientKey#NONE} while it sent no credentials. */
-    private ClientKey clientKey() {
-        return clientIsolationKey;
-    }
-
-    /** Counts a refusal in the totals and for the client's key. */
-    private void refused(ClientKey clientKey, boolean byTor) {
-        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
-        loop.stats.refused(clientAddress == null ? null : clientAddress.getAddress(), clientKey, byTor);
-    }
+    // ---- status -------------------------------------------------------------------------------------
 
     /** What the status view shows of this stream, in clear: the status model scrubs it. */
     StreamStatus status() {
-        InetSocketAddress clientAddress = (InetSocketAddress) client.socket().getRemoteSocketAddress();
+        InetSocketAddress clientAddress = clientAddress();
+        Socks5CommandRequest request = clientLeg.request();
         return new StreamStatus(id, listener.address(), listener.isolation(),
                 clientAddress == null ? null : clientAddress.getAddress(),
-                clientIsolationKey, epoch,
+                clientLeg.key(), torLeg == null ? 0 : torLeg.epoch(),
                 request == null ? null : commandName(request), request == null ? null : request.dstAddr(),
                 request == null ? 0 : request.dstPort(), stateName(), openedAtMillis, bytesFromClient, bytesToClient,
-                socksPort == null || tor == null ? null : socksPortAddress, torLocalAddress);
+                torLeg == null ? null : torLeg.socksPortAddress(), torLeg == null ? null : torLeg.localAddress());
     }
 
     /** {@code CONNECT}, {@code RESOLVE}: the command's name without its code. */
@@ -910,16 +401,11 @@ final class Stream {
     }
 
     private String stateName() {
-        return switch (state) {
-            case GREETING, AUTH, REQUEST -> "handshake";
-            case CONNECTING, TOR_GREETING, TOR_AUTH -> "connecting";
-            case TOR_REPLY -> "waiting-for-tor";
+        return switch (phase) {
+            case CLIENT_HANDSHAKE -> "handshake";
+            case TOR_HANDSHAKE -> torLeg.waitingForReply() ? "waiting-for-tor" : "connecting";
             case RELAY -> "relaying";
             case CLOSING, CLOSED -> "closing";
         };
-    }
-
-    private String dest() {
-        return loop.safelog.destination(request.dstAddr(), request.dstPort());
     }
 }
