@@ -1,5 +1,6 @@
 package org.streamiso.proxy.control;
 
+import org.streamiso.socks.Socks5CommandStatus;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -213,7 +214,7 @@ public final class TorMonitor implements StreamGate, AutoCloseable {
                         + "; streams go through.");
             } else {
                 log.info("Tor bootstrapped " + percent + "%" + (words.isEmpty() ? "" : " (" + words + ")")
-                        + "; clients get SOCKS reply 0x01 until it reaches 100%.");
+                        + "; clients get " + Socks5CommandStatus.FAILURE + " until it reaches 100%.");
             }
         }
     }

@@ -1,5 +1,6 @@
 package org.streamiso.proxy.relay;
 
+import org.streamiso.socks.Socks5PasswordAuthStatus;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,7 +57,7 @@ final class ClientAuthentication {
         if (IsolationString.isExtendedUsername(username) && !IsolationString.USERNAME.equals(username)) {
             logOnce(otherFormatLogged, "A client on " + port + " sent a SOCKS username of another Tor proposal-351"
                     + " format (it starts with " + IsolationString.EXTENDED_PREFIX + " but is not exactly "
-                    + IsolationString.USERNAME + "); it got RFC 1929 status 0x01 and was closed, as tor 0.4.9 closes"
+                    + IsolationString.USERNAME + "); it got " + Socks5PasswordAuthStatus.FAILURE + " and was closed, as tor 0.4.9 closes"
                     + " it, and nothing was sent to Tor. Likely cause: the client speaks another proposal-351 format"
                     + " (" + IsolationString.EXTENDED_PREFIX + "1 names an Arti RPC object). Have it send username "
                     + IsolationString.USERNAME + " with its isolation string as the password, as the streamiso agent"
@@ -71,14 +72,14 @@ final class ClientAuthentication {
         if (IsolationString.USERNAME.equals(username)) {
             logOnce(extendedOnPasswordPortLogged, "A client on " + port + " sent username " + IsolationString.USERNAME
                     + " (Tor proposal 351: its password is its isolation string), but this port has a password-file,"
-                    + " so the password must be the port's and the username is the isolation key; it got RFC 1929"
-                    + " status 0x01 and was closed, and nothing was sent to Tor. Likely cause: a streamiso agent"
+                    + " so the password must be the port's and the username is the isolation key; it got "
+                    + Socks5PasswordAuthStatus.FAILURE + " and was closed, and nothing was sent to Tor. Likely cause: a streamiso agent"
                     + " pointed at a port with password-file. Point it at a loopback --listen without password-file.");
             return new Decision(key, false);
         }
         if (!MessageDigest.isEqual(credentials.password().getBytes(StandardCharsets.ISO_8859_1),
                 listener.password().getBytes(StandardCharsets.ISO_8859_1))) {
-            log.warn("A client on " + port + " sent a wrong password; it got RFC 1929 status 0x01 and was closed."
+            log.warn("A client on " + port + " sent a wrong password; it got " + Socks5PasswordAuthStatus.FAILURE + " and was closed."
                     + " Does the client use this port's password-file?");
             return new Decision(key, false);
         }

@@ -4,38 +4,33 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
-import org.streamiso.socks.Socks5;
 import org.streamiso.socks.Socks5AuthMethod;
 import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
-import org.streamiso.socks.Socks5Decoded;
-import org.streamiso.socks.Socks5InitialRequest;
-import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5HandshakeFailure;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.socks.Socks5ServerHandshake;
+import org.streamiso.socks.Socks5Step;
 
 /**
  * The client leg of a {@link Stream}: the SOCKS5 server side towards the application, from its greeting through
  * its optional RFC 1929 credentials to its request; then, while the Tor leg runs, it keeps what the client sends
  * early (optimistic data) for the relay. Selector thread only.
  *
- * <p>The SOCKS parsing of this leg is {@link #handshake} alone; the rest acts on what it decoded.
+ * <p>The SOCKS protocol of this leg is {@link Socks5ServerHandshake}'s, driven by {@link #handshake} from the leg's
+ * buffer; the rest acts on what it decoded.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc1928">RFC 1928</a>
  * @see <a href="https://www.rfc-editor.org/rfc/rfc1929">RFC 1929</a>
  */
 final class ClientLeg {
-    private enum Step {
-        GREETING, AUTH, REQUEST
-    }
-
     /** Room for the longest client handshake (auth 513 bytes plus request 262) and some early data. */
     private static final int CLIENT_HANDSHAKE_BUFFER = 1024;
-    private static final byte[] NO_ACCEPTABLE_METHOD = Socks5Codec.encode(
-            new Socks5InitialResponse(Socks5AuthMethod.UNACCEPTED));
-    private static final byte[] AUTH_FAILED = {Socks5.PASSWORD_AUTH_VERSION, 0x01};
-    private static final byte[] AUTH_OK = {Socks5.PASSWORD_AUTH_VERSION, Socks5.PASSWORD_AUTH_SUCCESS};
+    private static final List<Socks5AuthMethod> PASSWORD_OR_NONE =
+            List.of(Socks5AuthMethod.PASSWORD, Socks5AuthMethod.NO_AUTH);
+    private static final List<Socks5AuthMethod> PASSWORD_ONLY = List.of(Socks5AuthMethod.PASSWORD);
 
     private final StreamContext ctx;
     private final Stream stream;
@@ -43,7 +38,8 @@ final class ClientLeg {
     private final Connection client;
     /** What the client sent and was not consumed yet, fill mode; null once the relay took it or the stream closes. */
     private ByteBuffer in = ByteBuffer.allocate(CLIENT_HANDSHAKE_BUFFER);
-    private Step step = Step.GREETING;
+    /** As Tor does: username/password when offered, so that the client's key can isolate its streams. */
+    private final Socks5ServerHandshake handshake;
 
     /** The client's RFC 1929 credentials as it sent them (null: none), all of which go into Tor's credentials. */
     private Socks5PasswordAuthRequest credentials;
@@ -56,6 +52,7 @@ final class ClientLeg {
         this.stream = stream;
         this.listener = listener;
         this.client = client;
+        this.handshake = new Socks5ServerHandshake(listener.requiresPassword() ? PASSWORD_ONLY : PASSWORD_OR_NONE);
     }
 
     /** The client's credentials as sent, null when it sent none. */
@@ -108,39 +105,26 @@ final class ClientLeg {
         }
     }
 
-    /** The SOCKS5 server handshake: decodes what has arrived, message by message, and acts on each. */
+    /**
+     * The SOCKS5 server handshake: {@link Socks5ServerHandshake} decodes what has arrived, message by message, and
+     * says what to answer; this leg answers, decides on the credentials and hands the request on.
+     */
     private void handshake() throws IOException {
         ByteBuffer in = this.in;
         in.flip();
         try {
-            while (stream.inClientHandshake()) {
-                if (step == Step.GREETING) {
-                    Socks5Decoded<Socks5InitialRequest> greeting = Socks5Codec.decodeInitialRequest(in);
-                    if (!greeting.isDone()) {
-                        if (greeting.isFailed()) {
-                            malformed(greeting.failure(), NO_ACCEPTABLE_METHOD);
-                        }
-                        return;
-                    }
-                    chooseMethod(greeting.message().authMethods());
-                } else if (step == Step.AUTH) {
-                    Socks5Decoded<Socks5PasswordAuthRequest> auth = Socks5Codec.decodePasswordAuthRequest(in);
-                    if (!auth.isDone()) {
-                        if (auth.isFailed()) {
-                            malformed(auth.failure(), AUTH_FAILED);
-                        }
-                        return;
-                    }
-                    authenticate(auth.message());
-                } else {
-                    Socks5Decoded<Socks5CommandRequest> command = Socks5Codec.decodeCommandRequest(in);
-                    if (!command.isDone()) {
-                        if (command.isFailed()) {
-                            malformed(command.failure(), reply(command.failureReply()));
-                        }
-                        return;
-                    }
-                    request = command.message();
+            Socks5Step<Socks5CommandRequest> step = handshake.next(in);
+            while (true) {
+                if (step.isSend()) {
+                    client.queue(step.bytes());
+                    step = handshake.next(in);
+                } else if (step.kind() == Socks5Step.Kind.AUTHENTICATE) {
+                    step = authenticate(step.credentials());
+                } else if (step.isFailed()) {
+                    failed(step.failure());
+                    return;
+                } else if (step.isDone()) {
+                    request = step.result();
                     if (!ctx.admission().handshakeDone(stream.ticket)) {
                         // Evicted to admit a newer client at --max-streams, just before its request came in.
                         ctx.log().debug("Closed a client still in its SOCKS handshake to admit a new one"
@@ -149,6 +133,9 @@ final class ClientLeg {
                         return;
                     }
                     stream.requested();
+                    return;
+                } else {
+                    return; // more bytes to come
                 }
             }
         } finally {
@@ -158,40 +145,30 @@ final class ClientLeg {
         }
     }
 
-    private void chooseMethod(List<Socks5AuthMethod> offered) {
-        // As Tor does: username/password when offered, so that the client's key can isolate its streams.
-        if (offered.contains(Socks5AuthMethod.PASSWORD)) {
-            client.queue(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.PASSWORD)));
-            step = Step.AUTH;
-        } else if (offered.contains(Socks5AuthMethod.NO_AUTH) && !listener.requiresPassword()) {
-            client.queue(Socks5Codec.encode(new Socks5InitialResponse(Socks5AuthMethod.NO_AUTH)));
-            step = Step.REQUEST;
-        } else {
-            ctx.stats().refusedByProxy.increment();
-            ctx.log().debug("A client offered no acceptable authentication method" + (listener.requiresPassword()
-                    ? " (this port requires username/password)" : "") + "; it got 0xFF and was closed.");
-            stream.closeAfter(NO_ACCEPTABLE_METHOD);
-        }
-    }
-
-    private void authenticate(Socks5PasswordAuthRequest auth) {
+    private Socks5Step<Socks5CommandRequest> authenticate(Socks5PasswordAuthRequest auth) {
         ClientAuthentication.Decision decision = ctx.authentication().authenticate(listener,
                 (InetSocketAddress) client.channel.socket().getLocalSocketAddress(), auth);
         if (!decision.accepted()) {
             stream.refused(decision.key(), false);
-            stream.closeAfter(AUTH_FAILED);
-            return;
+            return handshake.authenticated(false);
         }
         credentials = auth;
         key = decision.key();
-        client.queue(AUTH_OK);
-        step = Step.REQUEST;
+        return handshake.authenticated(true);
     }
 
-    private void malformed(String failure, byte[] answer) {
-        ctx.stats().malformed.increment();
-        ctx.log().debug("Malformed SOCKS input from a client (" + failure + "); it was answered and closed.");
-        stream.closeAfter(answer);
+    private void failed(Socks5HandshakeFailure failure) {
+        if (failure.kind() == Socks5HandshakeFailure.Kind.NO_ACCEPTABLE_METHOD) {
+            ctx.stats().refusedByProxy.increment();
+            ctx.log().debug("A client offered no acceptable authentication method" + (listener.requiresPassword()
+                    ? " (this port requires username/password)" : "") + "; it got 0xFF and was closed.");
+        } else if (failure.kind() == Socks5HandshakeFailure.Kind.MALFORMED) {
+            ctx.stats().malformed.increment();
+            ctx.log().debug("Malformed SOCKS input from a client (" + failure.description()
+                    + "); it was answered and closed.");
+        }
+        // AUTH_REFUSED: counted and logged by the authentication, as the decision was made.
+        stream.closeAfter(failure.answer());
     }
 
     static byte[] reply(Socks5CommandStatus status) {

@@ -7,18 +7,15 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.List;
-import org.streamiso.socks.Socks5;
-import org.streamiso.socks.Socks5AuthMethod;
+import org.streamiso.socks.Socks5ClientHandshake;
 import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
-import org.streamiso.socks.Socks5Decoded;
-import org.streamiso.socks.Socks5InitialRequest;
-import org.streamiso.socks.Socks5InitialResponse;
+import org.streamiso.socks.Socks5HandshakeFailure;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
-import org.streamiso.socks.Socks5PasswordAuthResponse;
+import org.streamiso.socks.Socks5Step;
 
 /**
  * The Tor leg of a {@link Stream}: the SOCKS5 client side towards a Tor SocksPort, from the connect through Tor's
@@ -27,7 +24,8 @@ import org.streamiso.socks.Socks5PasswordAuthResponse;
  *
  * <p>Greeting, credentials and request go to Tor in one write. Until Tor has accepted the credentials (it acts on
  * the request only then), a failed SocksPort is replaced by the next one; after that, Tor's reply or a failure reply
- * goes to the client. The SOCKS parsing of this leg is {@link #handshake} alone.
+ * goes to the client. The SOCKS protocol of this leg is {@link Socks5ClientHandshake}'s, driven by {@link #handshake}
+ * from the leg's buffer.
  *
  * <p><b>Important:</b> the only address this class connects to is a configured Tor SocksPort; the client's
  * destination is only ever sent to Tor inside a SOCKS request.
@@ -37,13 +35,11 @@ import org.streamiso.socks.Socks5PasswordAuthResponse;
  */
 final class TorLeg {
     private enum Step {
-        CONNECTING, GREETING, AUTH, REPLY, OPEN
+        CONNECTING, HANDSHAKE, OPEN
     }
 
     /** Room for Tor's longest reply (262 bytes) plus the first bytes a server sends right after it. */
     private static final int TOR_HANDSHAKE_BUFFER = 1024;
-    private static final byte[] TOR_GREETING = Socks5Codec.encode(
-            new Socks5InitialRequest(List.of(Socks5AuthMethod.PASSWORD)));
 
     private final StreamContext ctx;
     private final Stream stream;
@@ -59,6 +55,10 @@ final class TorLeg {
     /** Tor's answers not consumed yet, fill mode; null outside the handshake. */
     private ByteBuffer in;
     private Step step = Step.CONNECTING;
+    /** The SOCKS5 client handshake with the SocksPort tried now; null before its connect. */
+    private Socks5ClientHandshake handshake;
+    /** Whether Tor accepted the credentials on this attempt: the request is Tor's, only its reply is to come. */
+    private boolean authenticated;
 
     private Socks5PasswordAuthRequest torCredentials;
     private List<TorSocksPorts.SocksPort> candidates;
@@ -84,7 +84,7 @@ final class TorLeg {
 
     /** Whether Tor has the request and the stream waits for its reply. */
     boolean waitingForReply() {
-        return step == Step.REPLY;
+        return step == Step.HANDSHAKE && authenticated;
     }
 
     long epoch() {
@@ -112,7 +112,7 @@ final class TorLeg {
         if (refusal != null) {
             stream.refused(client.key(), false);
             ctx.log().debug("Refused a " + request.type() + " to " + stream.dest() + ": " + refusal
-                    + "; the client got SOCKS reply 0x01 and nothing was sent anywhere.");
+                    + "; the client got " + Socks5CommandStatus.FAILURE + " and nothing was sent anywhere.");
             stream.fail(Socks5CommandStatus.FAILURE);
             return;
         }
@@ -134,7 +134,7 @@ final class TorLeg {
         if (candidates.isEmpty()) {
             stream.refused(stream.clientKey(), false);
             ctx.log().debug("Refused a " + request.type() + " to " + stream.dest() + ": no Tor SocksPort is up ("
-                    + ctx.socksPorts().describe() + "); the client got SOCKS reply 0x01 and nothing was sent"
+                    + ctx.socksPorts().describe() + "); the client got " + Socks5CommandStatus.FAILURE + " and nothing was sent"
                     + " anywhere.");
             stream.fail(Socks5CommandStatus.FAILURE);
             return;
@@ -142,7 +142,7 @@ final class TorLeg {
         if (nextCandidate >= candidates.size()) {
             stream.refused(stream.clientKey(), false);
             ctx.log().warn("No Tor SocksPort took a " + request.type() + " to " + stream.dest() + " (tried "
-                    + ctx.socksPorts().describe() + "); the client got SOCKS reply 0x01 and nothing was sent"
+                    + ctx.socksPorts().describe() + "); the client got " + Socks5CommandStatus.FAILURE + " and nothing was sent"
                     + " anywhere else. Is tor running and are --tor-socks right?");
             stream.fail(Socks5CommandStatus.FAILURE);
             return;
@@ -185,14 +185,14 @@ final class TorLeg {
         ctx.socksPorts().opened(torCredentials.password(), socksPort);
         countedOnSocksPort = true;
         in = ByteBuffer.allocate(TOR_HANDSHAKE_BUFFER);
-        step = Step.GREETING;
+        step = Step.HANDSHAKE;
+        authenticated = false;
         // Greeting, credentials and request leave in one write, as the agent sends them: Tor reads pipelined SOCKS
         // messages, and it saves two round trips per stream. Tor acts on the request only after it accepted the
         // credentials; a SocksPort that chooses another method or refuses them gets the rest as malformed bytes,
         // and nothing reaches any other address.
-        tor.queue(TOR_GREETING);
-        tor.queue(Socks5Codec.encode(torCredentials));
-        tor.queue(Socks5Codec.encode(request));
+        handshake = Socks5ClientHandshake.pipelined(request, torCredentials);
+        tor.queue(handshake.next(ByteBuffer.allocate(0)).bytes());
     }
 
     /** Reads Tor's answers and goes on with the handshake; a closed connection fails over or fails the stream. */
@@ -205,77 +205,49 @@ final class TorLeg {
         }
         handshake();
         boolean eof = tor != null && tor.eof && stream.inTorHandshake();
-        if (eof && (step == Step.GREETING || step == Step.AUTH)) {
+        if (eof && !authenticated) {
             failed("closed the connection during the SOCKS5 handshake");
-        } else if (eof && step == Step.REPLY) {
+        } else if (eof) {
             ctx.log().warn("Tor SocksPort " + socksPort + " closed the connection before answering a "
-                    + request.type() + " to " + stream.dest() + "; the client got SOCKS reply 0x01 and nothing was"
+                    + request.type() + " to " + stream.dest() + "; the client got " + Socks5CommandStatus.FAILURE + " and nothing was"
                     + " sent anywhere else. Did tor stop or restart?");
             ctx.stats().upstreamFailures.increment();
             stream.fail(Socks5CommandStatus.FAILURE);
         }
     }
 
-    /** The SOCKS5 client handshake: decodes Tor's answers, one after another, and acts on each. */
+    /**
+     * The SOCKS5 client handshake: {@link Socks5ClientHandshake} decodes Tor's answers (Tor's quirk with pipelined
+     * credentials included) and says when Tor accepted the credentials and what it replied; this leg acts on each.
+     */
     private void handshake() throws IOException {
         ByteBuffer in = this.in;
         in.flip();
         try {
-            while (true) {
-                if (step == Step.GREETING) {
-                    if (in.hasRemaining() && in.get(in.position()) == Socks5.PASSWORD_AUTH_VERSION) {
-                        // Tor answers a greeting and credentials that arrive in one read with the credentials'
-                        // status alone (both replies go into one reply buffer and the second replaces the first).
-                        // An RFC 1929 status means Tor chose username/password: read it as the next reply.
-                        step = Step.AUTH;
-                        continue;
-                    }
-                    Socks5Decoded<Socks5InitialResponse> choice = Socks5Codec.decodeInitialResponse(in);
-                    if (!choice.isDone()) {
-                        if (choice.isFailed()) {
-                            failed("does not speak SOCKS5 (" + choice.failure() + ")");
-                        }
-                        return;
-                    }
-                    if (!Socks5AuthMethod.PASSWORD.equals(choice.message().authMethod())) {
-                        // Fail closed: without credentials Tor could not isolate this stream.
-                        failed("chose " + choice.message().authMethod() + " instead of username/password, so"
-                                + " the isolation credentials could not be sent");
-                        return;
-                    }
-                    step = Step.AUTH; // the credentials went with the greeting
-                } else if (step == Step.AUTH) {
-                    Socks5Decoded<Socks5PasswordAuthResponse> status = Socks5Codec.decodePasswordAuthResponse(in);
-                    if (!status.isDone()) {
-                        if (status.isFailed()) {
-                            failed("answered the credentials with malformed bytes (" + status.failure() + ")");
-                        }
-                        return;
-                    }
-                    if (!status.message().isSuccess()) {
-                        failed(String.format("rejected the isolation credentials (status 0x%02X)",
-                                status.message().status() & 0xFF));
-                        return;
-                    }
-                    step = Step.REPLY;
-                    stream.deadlineIn(ctx.config().replyTimeout());
-                    ctx.socksPorts().succeeded(socksPort); // the request went with the greeting
-                } else if (step == Step.REPLY) {
-                    Socks5Decoded<Socks5CommandResponse> reply = Socks5Codec.decodeCommandResponse(in);
-                    if (!reply.isDone()) {
-                        if (reply.isFailed()) {
-                            ctx.stats().upstreamFailures.increment();
-                            ctx.log().warn("Tor SocksPort " + socksPort + " sent a malformed reply ("
-                                    + reply.failure() + "); the client got SOCKS reply 0x01. Is " + socksPort
-                                    + " really a Tor SocksPort?");
-                            stream.fail(Socks5CommandStatus.FAILURE);
-                        }
-                        return;
-                    }
-                    replied(reply.message(), in);
-                    return;
+            Socks5Step<Socks5CommandResponse> next = handshake.next(in);
+            if (!authenticated && handshake.pastAuthentication()) {
+                authenticated = true;
+                stream.deadlineIn(ctx.config().replyTimeout());
+                ctx.socksPorts().succeeded(socksPort); // the request went with the greeting
+            }
+            if (next.isDone()) {
+                replied(next.result(), in);
+            } else if (next.isFailed()) {
+                Socks5HandshakeFailure failure = next.failure();
+                if (failure.kind() == Socks5HandshakeFailure.Kind.MALFORMED_REPLY) {
+                    ctx.stats().upstreamFailures.increment();
+                    ctx.log().warn("Tor SocksPort " + socksPort + " sent a malformed reply (" + failure.description()
+                            + "); the client got " + Socks5CommandStatus.FAILURE + ". Is " + socksPort
+                            + " really a Tor SocksPort?");
+                    stream.fail(Socks5CommandStatus.FAILURE);
+                } else if (failure.kind() == Socks5HandshakeFailure.Kind.NO_ACCEPTABLE_METHOD) {
+                    // Fail closed: without credentials Tor could not isolate this stream.
+                    failed("did not take username/password (" + failure.description() + "), so the isolation"
+                            + " credentials could not be sent");
+                } else if (failure.kind() == Socks5HandshakeFailure.Kind.AUTH_REFUSED) {
+                    failed("rejected the isolation credentials (" + failure.description() + ")");
                 } else {
-                    return;
+                    failed("is not a usable SOCKS5 server: " + failure.description());
                 }
             }
         } finally {
@@ -317,11 +289,11 @@ final class TorLeg {
 
     /** The connection to Tor failed during the handshake: fail over before the request was sent, else tell the client. */
     void error(IOException e) {
-        if (step == Step.REPLY) {
+        if (waitingForReply()) {
             ctx.stats().upstreamFailures.increment();
             ctx.log().warn("The connection to Tor SocksPort " + socksPort + " failed before Tor answered a "
-                    + request.type() + " to " + stream.dest() + " (" + e.getMessage() + "); the client got SOCKS"
-                    + " reply 0x01 and nothing was sent anywhere else. Did tor stop or restart?");
+                    + request.type() + " to " + stream.dest() + " (" + e.getMessage() + "); the client got "
+                    + Socks5CommandStatus.FAILURE + " and nothing was sent anywhere else. Did tor stop or restart?");
             stream.fail(Socks5CommandStatus.FAILURE);
         } else {
             failed("failed during the SOCKS5 handshake (" + e.getMessage() + ")");
@@ -330,11 +302,11 @@ final class TorLeg {
 
     /** The handshake ran past its deadline: fail over while connecting, else answer 0x06. */
     void timedOut() {
-        if (step == Step.REPLY) {
+        if (waitingForReply()) {
             ctx.stats().timedOut.increment();
             ctx.log().warn("Tor did not answer a " + request.type() + " to " + stream.dest() + " within "
-                    + ctx.config().replyTimeout().toMillis() + " ms; the client got SOCKS reply 0x06 (TTL"
-                    + " expired). Is the Tor network reachable (see its Bootstrapped log lines)?");
+                    + ctx.config().replyTimeout().toMillis() + " ms; the client got "
+                    + Socks5CommandStatus.TTL_EXPIRED + ". Is the Tor network reachable (see its Bootstrapped log lines)?");
             stream.fail(Socks5CommandStatus.TTL_EXPIRED);
         } else {
             failed("did not complete the SOCKS5 handshake within " + ctx.config().connectTimeout().toMillis() + " ms");

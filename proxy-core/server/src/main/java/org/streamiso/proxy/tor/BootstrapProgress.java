@@ -1,5 +1,6 @@
 package org.streamiso.proxy.tor;
 
+import org.streamiso.socks.Socks5CommandStatus;
 import java.io.Console;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
@@ -61,7 +62,7 @@ final class BootstrapProgress {
         String who = percent.length == 1 ? "Tor" : "tor " + (index + 1) + " of " + percent.length;
         if (terminal == null) {
             log.info(who + " bootstrapped " + p + "% (" + tag + ": " + words + ")"
-                    + (p < 100 ? "; clients get SOCKS reply 0x01 until it reaches 100%." : "; streams go through it."));
+                    + (p < 100 ? "; clients get " + Socks5CommandStatus.FAILURE + " until it reaches 100%." : "; streams go through it."));
             return;
         }
         int total = 0;

@@ -1,5 +1,6 @@
 package org.streamiso.proxy.tor;
 
+import org.streamiso.socks.Socks5CommandStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -218,7 +219,7 @@ public final class TorSupervisor implements AutoCloseable {
                     backoff = FIRST_BACKOFF;
                 }
                 log.warn(name(index) + " exited (code " + code + "); its streams ended, and new streams of its keys "
-                        + (daemons.length > 1 ? "go to the other tors" : "get SOCKS reply 0x01, nothing goes"
+                        + (daemons.length > 1 ? "go to the other tors" : "get " + Socks5CommandStatus.FAILURE + ", nothing goes"
                         + " anywhere else,") + " until it is back. Restarting it in " + backoff.toSeconds() + " s.");
                 while (!closed) {
                     TimeUnit.MILLISECONDS.sleep(backoff.toMillis());

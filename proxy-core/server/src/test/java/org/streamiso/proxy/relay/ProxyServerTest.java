@@ -352,7 +352,7 @@ class ProxyServerTest {
         assertEquals(2, refusals.refusedByProxy());
         String warning = "WARN  A client on " + SelectorLoop.hostPort(proxy(server)) + " sent a SOCKS username of"
                 + " another Tor proposal-351 format (it starts with <torS0X> but is not exactly <torS0X>0); it got"
-                + " RFC 1929 status 0x01 and was closed, as tor 0.4.9 closes it, and nothing was sent to Tor. Likely"
+                + " failure (RFC 1929 status 0x01) and was closed, as tor 0.4.9 closes it, and nothing was sent to Tor. Likely"
                 + " cause: the client speaks another proposal-351 format (<torS0X>1 names an Arti RPC object). Have"
                 + " it send username <torS0X>0 with its isolation string as the password, as the streamiso agent"
                 + " does, or a username that does not start with <torS0X>. (Logged once; later ones are counted as"
@@ -637,7 +637,7 @@ class ProxyServerTest {
         assertEquals(1, occurrences(logText(), "WARN  A client on " + SelectorLoop.hostPort(proxy(server))
                 + " sent username <torS0X>0 (Tor proposal 351: its password is its isolation string), but this port"
                 + " has a password-file, so the password must be the port's and the username is the isolation key; it"
-                + " got RFC 1929 status 0x01 and was closed, and nothing was sent to Tor. Likely cause: a streamiso"
+                + " got failure (RFC 1929 status 0x01) and was closed, and nothing was sent to Tor. Likely cause: a streamiso"
                 + " agent pointed at a port with password-file. Point it at a loopback --listen without"
                 + " password-file. (Logged once; later ones are counted as refusedByProxy in the status.)"),
                 logText());
