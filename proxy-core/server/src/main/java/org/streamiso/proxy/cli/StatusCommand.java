@@ -10,7 +10,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.streamiso.proxy.internal.JsonReader;
+import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.status.StatusTable;
 
@@ -86,10 +86,10 @@ final class StatusCommand {
         String base = "http://" + hostPort(endpoint);
         try {
             switch (command) {
-                case "status" -> out.print(StatusTable.render(JsonReader.parse(request("GET", base + "/status",
+                case "status" -> out.print(StatusTable.render(Json.parse(request("GET", base + "/status",
                         endpoint))));
                 case "renew" -> {
-                    Object answer = JsonReader.parse(request("POST", base + "/renew?" + (noKey ? "no-key"
+                    Object answer = Json.parse(request("POST", base + "/renew?" + (noKey ? "no-key"
                             : "key=" + URLEncoder.encode(key, StandardCharsets.ISO_8859_1)), endpoint));
                     Object epoch = answer instanceof Map<?, ?> m ? m.get("epoch") : null;
                     out.println(noKey ? "Renewed the identity of the clients that send no credentials (epoch " + epoch
@@ -113,7 +113,7 @@ final class StatusCommand {
     private static String request(String method, String url, InetSocketAddress endpoint) throws IOException {
         String token = null;
         if (method.equals("POST")) {
-            Object answer = JsonReader.parse(request("GET", "http://" + hostPort(endpoint) + "/token", endpoint));
+            Object answer = Json.parse(request("GET", "http://" + hostPort(endpoint) + "/token", endpoint));
             token = answer instanceof Map<?, ?> m && m.get("token") instanceof String t ? t : null;
             if (token == null) {
                 throw new IOException("The status endpoint " + hostPort(endpoint) + " gave no token (GET /token);"
@@ -146,7 +146,7 @@ final class StatusCommand {
         if (code / 100 != 2) {
             Object answer;
             try {
-                answer = JsonReader.parse(body);
+                answer = Json.parse(body);
             } catch (IllegalArgumentException e) {
                 answer = null;
             }
