@@ -58,17 +58,17 @@ public final class Main {
      * @return the exit code
      */
     static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
-        Options options = new Options();
-        CommandLine cli = Options.commandLine(options);
+        CommandLine cli = Options.commandLine();
+        Options options;
         try {
             ParseResult parsed = Options.parseArgs(cli, args);
             ParseResult command = parsed.subcommand();
             if (command == null) {
+                options = Options.from(parsed);
                 if (options.help) {
                     out.print(cli.getUsageMessage());
                     return EXIT_OK;
                 }
-                options.validate();
             } else {
                 if (!parsed.matchedOptions().isEmpty()) {
                     throw new Options.UsageException("option: \"" + parsed.matchedOptions().get(0).longestName()
@@ -79,11 +79,11 @@ public final class Main {
                     out.print(command.commandSpec().commandLine().getUsageMessage());
                     return EXIT_OK;
                 }
-                if (command.commandSpec().userObject() instanceof Options.Completion) {
+                if (command.commandSpec().name().equals("completion")) {
                     out.print(AutoComplete.bash(cli.getCommandName(), cli));
                     return EXIT_OK;
                 }
-                return StatusCommand.run((StatusCommand.Endpoint) command.commandSpec().userObject(), out, err);
+                return StatusCommand.run(command, out, err);
             }
         } catch (Options.UsageException e) {
             err.println("proxy-core: " + e.getMessage());

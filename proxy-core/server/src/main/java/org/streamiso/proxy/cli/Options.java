@@ -18,33 +18,29 @@ import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.RelayConfig;
 import org.streamiso.proxy.tor.TorLaunch;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.MaxValuesExceededException;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The command line of proxy-core: picocli reads the options (and the {@code status}, {@code renew}, {@code newnym}
- * and {@code completion} commands), then {@link #validate()} checks and converts their values. Every bad value
- * fails with {@code --option: value (expected: constraint)}.
+ * and {@code completion} commands) as {@link #spec()} declares them, then {@link #from(ParseResult)} checks and
+ * converts their values. Every bad value fails with {@code --option: value (expected: constraint)}.
  */
-@Command(name = "proxy-core", usageHelpWidth = 100, defaultValueProvider = Options.Defaults.class,
-        subcommands = {StatusCommand.Status.class, StatusCommand.Renew.class, StatusCommand.Newnym.class,
-            Options.Completion.class},
-        description = {
-            "A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that",
-            "combine the client's own key with the listening port's policy; nothing goes anywhere else. A",
-            "client's key is its password when its username is <torS0X>0 (Tor proposal 351: the isolation",
-            "string that the streamiso agent sends), else its username; other usernames that start with",
-            "<torS0X> are refused, as tor 0.4.9 refuses them. DURATION is a number with ms, s or m, e.g.",
-            "500ms, 10s, 5m."})
 public final class Options {
+
+    private static final String[] DESCRIPTION = {
+        "A SOCKS5 front for Tor: every stream goes through a Tor SocksPort with isolation credentials that",
+        "combine the client's own key with the listening port's policy; nothing goes anywhere else. A",
+        "client's key is its password when its username is <torS0X>0 (Tor proposal 351: the isolation",
+        "string that the streamiso agent sends), else its username; other usernames that start with",
+        "<torS0X> are refused, as tor 0.4.9 refuses them. DURATION is a number with ms, s or m, e.g.",
+        "500ms, 10s, 5m."};
 
     /** Thrown for a bad command line; its message is {@code --name: value (expected: ...)}. */
     public static final class UsageException extends Exception {
@@ -78,115 +74,99 @@ public final class Options {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m)");
     private static final List<Integer> WHONIX_PORTS = List.of(9159, 9169, 9179, 9189);
 
-    // What picocli fills in, in the order --help lists them; validate() turns them into the fields below.
+    /**
+     * The options of a run, in the order {@code --help} lists them, and the commands. Built with picocli's
+     * programmatic API rather than from annotated fields: reading annotations (their proxies, generic signatures)
+     * cost about 120 ms of CPU more at every start, for the same model.
+     */
+    static CommandSpec spec() {
+        CommandSpec spec = CommandSpec.create().name("proxy-core");
+        spec.usageMessage().width(100).description(DESCRIPTION);
+        spec.addOption(repeatable("--listen", "IP:PORT[,isolate=POLICY][,password-file=FILE]",
+                "A SOCKS5 port to listen on; repeatable. Default: 127.0.0.1:9159. POLICY is client, dest-addr,"
+                + " dest-port or dest-addr-port (default: Whonix's preset for ports 9169, 9179, 9189, else client)."
+                + " With password-file, clients must send that password (RFC 1929) and their username is their"
+                + " isolation key (so username <torS0X>0 is refused there); a non-loopback IP requires it."));
+        spec.addOption(flag("--whonix-ports",
+                "Listen on 127.0.0.1:9159 (client), 9169 (dest-addr), 9179 (dest-port) and 9189 (dest-addr-port),"
+                + " besides any --listen."));
+        spec.addOption(repeatable("--tor-socks", "IP:PORT",
+                "A Tor SocksPort to relay through; repeatable: streams are spread over them and a failed one is"
+                + " tried last. Default: 127.0.0.1:9050. The only addresses proxy-core connects to for a client."));
+        spec.addOption(value("--tor-control", "IP:PORT",
+                "Tor's ControlPort: bootstrap progress, and the circuit audit from STREAM and CIRC events."));
+        spec.addOption(value("--tor-cookie", "FILE",
+                "The ControlPort's cookie, tor's DataDirectory/control_auth_cookie."));
+        spec.addOption(value("--tor-control-password-file", "FILE",
+                "A file whose first line is the ControlPort password (HashedControlPassword)."));
+        // Its N is optional: --launch-tor alone is 1, a following argument is N only if it is a number.
+        spec.addOption(OptionSpec.builder("--launch-tor").paramLabel("N").arity("0..1").type(String.class)
+                .parameterConsumer(new LaunchCount()).description(
+                "Start and supervise N tor daemons of proxy-core's own (default 1, at most 8) instead of using"
+                + " --tor-socks: each with a generated torrc (SocksPort on a free loopback port with"
+                + " KeepAliveIsolateSOCKSAuth, a cookie-authenticated ControlPort, its own DataDirectory), shown"
+                + " bootstrapping, restarted when it dies (clients get SOCKS reply 0x01 meanwhile) and stopped on"
+                + " exit. Isolation keys are spread over the daemons, each key sticking to one. Needs the tor"
+                + " program (apt-get install tor); never implied.").build());
+        spec.addOption(value("--tor-data-dir", "DIR",
+                "With --launch-tor: where each daemon's directory goes (tor-1, tor-2, ...; mode 0700), kept between"
+                + " runs. Default: ~/.cache/streamiso/proxy-core-tor ($XDG_CACHE_HOME if set)."));
+        spec.addOption(repeatable("--tor-config", "FILE",
+                "With --launch-tor: a torrc file to %%include in each daemon's torrc (Bridge lines, or a private"
+                + " network's DirAuthority lines); repeatable. It must not set SocksPort, ControlPort,"
+                + " DataDirectory or the other options proxy-core sets."));
+        spec.addOption(value("--tor-binary", "FILE",
+                "With --launch-tor: the tor program. Default: tor on PATH."));
+        spec.addOption(value("--tor-stall-timeout", "DURATION",
+                "With --launch-tor: how long a bootstrap may make no progress before proxy-core gives up (at start)"
+                + " or restarts that tor (later), with Tor's last warning. Default: 60s."));
+        spec.addOption(value("--status", "IP:PORT",
+                "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=KEY (or"
+                + " ?no-key), POST /newnym. Off by default. The status, renew and newnym commands read it."));
+        spec.addOption(value("--handshake-timeout", "DURATION",
+                "How long a client may take to send its SOCKS request. Default: 10s."));
+        spec.addOption(value("--connect-timeout", "DURATION",
+                "How long a Tor SocksPort may take to accept a connection and the credentials before the next is"
+                + " tried. Default: 5s."));
+        spec.addOption(value("--reply-timeout", "DURATION",
+                "How long Tor may take to answer a request; then the client gets reply 0x06. Default: 130s."));
+        spec.addOption(value("--stall-timeout", "DURATION",
+                "How long bytes may wait for a peer that reads nothing before the stream is closed. Default: 300s."));
+        spec.addOption(value("--max-streams", "N",
+                "Streams open at once. When all are open, a new client takes the place of the oldest client still"
+                + " in its SOCKS handshake (that one is closed); only when every stream is past its handshake is"
+                + " the new client closed at accept. Both are counted in the status. Default: 10000."));
+        spec.addOption(value("--selector-threads", "N", "Threads that relay streams; each stream stays on one."
+                + " Default: one per core (" + RelayConfig.DEFAULT_SELECTOR_THREADS + " here)."));
+        spec.addOption(flag("--unsafe-logging",
+                "Print destinations and isolation keys instead of [scrubbed]."));
+        spec.addOption(flag("--debug",
+                "Log every refused or failed stream."));
+        spec.addOption(help());
+        spec.addSubcommand("status", StatusCommand.spec("status"));
+        spec.addSubcommand("renew", StatusCommand.spec("renew"));
+        spec.addSubcommand("newnym", StatusCommand.spec("newnym"));
+        spec.addSubcommand("completion", completionSpec());
+        return spec;
+    }
 
-    @Option(names = "--listen", paramLabel = "IP:PORT[,isolate=POLICY][,password-file=FILE]", description =
-            "A SOCKS5 port to listen on; repeatable. Default: 127.0.0.1:9159. POLICY is client,"
-            + " dest-addr, dest-port or dest-addr-port (default: Whonix's preset for ports 9169, 9179, 9189,"
-            + " else client). With password-file, clients must send that password (RFC 1929) and their"
-            + " username is their isolation key (so username <torS0X>0 is refused there); a non-loopback IP"
-            + " requires it.")
-    private List<String> listenSpecs = new ArrayList<>();
+    private static OptionSpec value(String name, String label, String description) {
+        return OptionSpec.builder(name).paramLabel(label).type(String.class).description(description).build();
+    }
 
-    @Option(names = "--whonix-ports", arity = "0", description =
-            "Listen on 127.0.0.1:9159 (client), 9169 (dest-addr), 9179 (dest-port) and 9189"
-            + " (dest-addr-port), besides any --listen.")
-    private boolean whonix;
+    private static OptionSpec repeatable(String name, String label, String description) {
+        return OptionSpec.builder(name).paramLabel(label).type(List.class).auxiliaryTypes(String.class)
+                .description(description).build();
+    }
 
-    @Option(names = "--tor-socks", paramLabel = "IP:PORT", description =
-            "A Tor SocksPort to relay through; repeatable: streams are spread over them and a failed one is"
-            + " tried last. Default: 127.0.0.1:9050. The only addresses proxy-core connects to for a client.")
-    private List<String> torSocksSpecs = new ArrayList<>();
-
-    @Option(names = "--tor-control", paramLabel = "IP:PORT", description =
-            "Tor's ControlPort: bootstrap progress, and the circuit audit from STREAM and CIRC events.")
-    private String torControlSpec;
-
-    @Option(names = "--tor-cookie", paramLabel = "FILE", description =
-            "The ControlPort's cookie, tor's DataDirectory/control_auth_cookie.")
-    private String torCookieSpec;
-
-    @Option(names = "--tor-control-password-file", paramLabel = "FILE", description =
-            "A file whose first line is the ControlPort password (HashedControlPassword).")
-    private String torControlPasswordFileSpec;
-
-    /** Its N is optional: {@code --launch-tor} alone is 1, a following argument is N only if it is a number. */
-    @Option(names = "--launch-tor", paramLabel = "N", arity = "0..1",
-            parameterConsumer = LaunchCount.class, description =
-            "Start and supervise N tor daemons of proxy-core's own (default 1, at most 8) instead of using"
-            + " --tor-socks: each with a generated torrc (SocksPort on a free loopback port with"
-            + " KeepAliveIsolateSOCKSAuth, a cookie-authenticated ControlPort, its own DataDirectory), shown"
-            + " bootstrapping, restarted when it dies (clients get SOCKS reply 0x01 meanwhile) and stopped on"
-            + " exit. Isolation keys are spread over the daemons, each key sticking to one. Needs the tor"
-            + " program (apt-get install tor); never implied.")
-    private String launchCount;
-
-    @Option(names = "--tor-data-dir", paramLabel = "DIR", description =
-            "With --launch-tor: where each daemon's directory goes (tor-1, tor-2, ...; mode 0700), kept"
-            + " between runs. Default: ~/.cache/streamiso/proxy-core-tor ($XDG_CACHE_HOME if set).")
-    private String torDataDirSpec;
-
-    @Option(names = "--tor-config", paramLabel = "FILE", description =
-            "With --launch-tor: a torrc file to %%include in each daemon's torrc (Bridge lines, or a private"
-            + " network's DirAuthority lines); repeatable. It must not set SocksPort, ControlPort,"
-            + " DataDirectory or the other options proxy-core sets.")
-    private List<String> torConfigSpecs = new ArrayList<>();
-
-    @Option(names = "--tor-binary", paramLabel = "FILE", description =
-            "With --launch-tor: the tor program. Default: tor on PATH.")
-    private String torBinarySpec;
-
-    @Option(names = "--tor-stall-timeout", paramLabel = "DURATION", description =
-            "With --launch-tor: how long a bootstrap may make no progress before proxy-core gives up (at"
-            + " start) or restarts that tor (later), with Tor's last warning. Default: 60s.")
-    private String torStallSpec;
-
-    @Option(names = "--status", paramLabel = "IP:PORT", description =
-            "Serve the status endpoint on this loopback address: GET /status (JSON), POST /renew?key=KEY"
-            + " (or ?no-key), POST /newnym. Off by default. The status, renew and newnym commands read it.")
-    private String statusSpec;
-
-    @Option(names = "--handshake-timeout", paramLabel = "DURATION", description =
-            "How long a client may take to send its SOCKS request. Default: 10s.")
-    private String handshakeSpec;
-
-    @Option(names = "--connect-timeout", paramLabel = "DURATION", description =
-            "How long a Tor SocksPort may take to accept a connection and the credentials before the next"
-            + " is tried. Default: 5s.")
-    private String connectSpec;
-
-    @Option(names = "--reply-timeout", paramLabel = "DURATION", description =
-            "How long Tor may take to answer a request; then the client gets reply 0x06. Default: 130s.")
-    private String replySpec;
-
-    @Option(names = "--stall-timeout", paramLabel = "DURATION", description =
-            "How long bytes may wait for a peer that reads nothing before the stream is closed."
-            + " Default: 300s.")
-    private String stallSpec;
-
-    @Option(names = "--max-streams", paramLabel = "N", description =
-            "Streams open at once. When all are open, a new client takes the"
-            + " place of the oldest client still in its SOCKS handshake (that one is closed); only when every"
-            + " stream is past its handshake is the new client closed at accept. Both are counted in the"
-            + " status. Default: 10000.")
-    private String maxStreamsSpec;
-
-    @Option(names = "--selector-threads", paramLabel = "N", description =
-            "Threads that relay streams; each stream stays on one. Default: one per core (${DEFAULT-VALUE} here).")
-    private String selectorThreadsSpec;
-
-    @Option(names = "--unsafe-logging", arity = "0", description =
-            "Print destinations and isolation keys instead of [scrubbed].")
-    private boolean unsafe;
-
-    @Option(names = "--debug", arity = "0", description = "Log every refused or failed stream.")
-    boolean debug;
-
-    @Option(names = {"--help", "-h"}, arity = "0", usageHelp = true, description = "Print this help and exit.")
-    boolean help;
+    static OptionSpec flag(String name, String description) {
+        return OptionSpec.builder(name).arity("0").type(boolean.class).description(description).build();
+    }
 
     // The checked values.
 
+    boolean help;
+    boolean debug;
     List<ListenerConfig> listeners;
     List<InetSocketAddress> torSocksPorts;
     InetSocketAddress torControl;
@@ -198,25 +178,21 @@ public final class Options {
     TorLaunch launch;
 
     /** {@code java -jar proxy-core.jar completion}: prints the bash completion script that picocli generates. */
-    @Command(name = "completion", usageHelpWidth = 100, synopsisHeading = StatusCommand.SYNOPSIS_HEADING,
-            customSynopsis = "  completion", descriptionHeading = "%n", optionListHeading = "%nOptions:%n",
-            description = {
-        "Print a bash completion script for proxy-core (zsh too, after autoload -U bashcompinit &&",
-        "bashcompinit): with proxy-core on PATH or alias proxy-core='java -jar .../proxy-core.jar',",
-        "run source <(java -jar proxy-core.jar completion), or put its output in",
-        "/etc/bash_completion.d/proxy-core."})
-    static final class Completion {
-        @Option(names = {"--help", "-h"}, arity = "0", usageHelp = true, description = "Print this help and exit.")
-        boolean help;
+    private static CommandSpec completionSpec() {
+        CommandSpec spec = CommandSpec.create().name("completion");
+        spec.usageMessage().width(100).synopsisHeading(StatusCommand.SYNOPSIS_HEADING).customSynopsis("  completion")
+                .descriptionHeading("%n").optionListHeading("%nOptions:%n").description(
+                "Print a bash completion script for proxy-core (zsh too, after autoload -U bashcompinit &&",
+                "bashcompinit): with proxy-core on PATH or alias proxy-core='java -jar .../proxy-core.jar',",
+                "run source <(java -jar proxy-core.jar completion), or put its output in",
+                "/etc/bash_completion.d/proxy-core.");
+        return spec.addOption(help());
     }
 
-    /** The one default that depends on the machine, so that {@code --help} can show it. */
-    static final class Defaults implements CommandLine.IDefaultValueProvider {
-        @Override
-        public String defaultValue(ArgSpec argSpec) {
-            return argSpec instanceof OptionSpec option && option.longestName().equals("--selector-threads")
-                    ? Integer.toString(RelayConfig.DEFAULT_SELECTOR_THREADS) : null;
-        }
+    /** {@code --help}, of a run and of each command. */
+    static OptionSpec help() {
+        return OptionSpec.builder("--help", "-h").usageHelp(true).arity("0").type(boolean.class)
+                .description("Print this help and exit.").build();
     }
 
     /** Takes the argument after {@code --launch-tor} as its N only when it is a number of up to three digits. */
@@ -227,9 +203,9 @@ public final class Options {
         }
     }
 
-    /** The command line, with its commands, that {@code options} is filled from. */
-    static CommandLine commandLine(Options options) {
-        CommandLine cli = new CommandLine(options);
+    /** The command line, with its commands. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(spec());
         List<String> standardSections = cli.getHelpSectionKeys();
         cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option counts, as it always did
         cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS, help -> SYNOPSIS);
@@ -251,7 +227,7 @@ public final class Options {
     }
 
     /**
-     * Parses {@code args} into {@code cli}'s objects.
+     * Parses {@code args} against {@code cli}.
      *
      * @throws UsageException for anything picocli does not accept (an unknown option, a missing value)
      */
@@ -263,22 +239,45 @@ public final class Options {
         }
     }
 
-    /** Parses and checks the options of a proxy-core run (no command); with {@code --help} anywhere, only that counts. */
+    /**
+     * Parses and checks the options of a proxy-core run (no command); with {@code --help} anywhere, only that
+     * counts.
+     */
     public static Options parse(String[] args) throws UsageException {
-        Options options = new Options();
-        ParseResult parsed = parseArgs(commandLine(options), args);
+        ParseResult parsed = parseArgs(commandLine(), args);
         if (parsed.subcommand() != null) {
             throw new UsageException("option: \"" + parsed.subcommand().commandSpec().name() + "\" (expected: options"
                     + " of a proxy-core run, not a command)");
         }
+        return from(parsed);
+    }
+
+    /** The options of a run as picocli read them, checked; only {@link #help} with {@code --help}. */
+    static Options from(ParseResult parsed) throws UsageException {
+        Options options = new Options();
+        options.help = parsed.isUsageHelpRequested();
         if (!options.help) {
-            options.validate();
+            options.debug = parsed.hasMatchedOption("--debug");
+            options.validate(parsed);
         }
         return options;
     }
 
     /** Checks the values picocli read and converts them; never resolves a name. */
-    void validate() throws UsageException {
+    private void validate(ParseResult parsed) throws UsageException {
+        List<String> listenSpecs = parsed.matchedOptionValue("--listen", List.of());
+        List<String> torSocksSpecs = parsed.matchedOptionValue("--tor-socks", List.of());
+        String torControlSpec = parsed.matchedOptionValue("--tor-control", null);
+        String torCookieSpec = parsed.matchedOptionValue("--tor-cookie", null);
+        String torControlPasswordFileSpec = parsed.matchedOptionValue("--tor-control-password-file", null);
+        String statusSpec = parsed.matchedOptionValue("--status", null);
+        String handshakeSpec = parsed.matchedOptionValue("--handshake-timeout", null);
+        String connectSpec = parsed.matchedOptionValue("--connect-timeout", null);
+        String replySpec = parsed.matchedOptionValue("--reply-timeout", null);
+        String stallSpec = parsed.matchedOptionValue("--stall-timeout", null);
+        String maxStreamsSpec = parsed.matchedOptionValue("--max-streams", null);
+        String selectorThreadsSpec = parsed.matchedOptionValue("--selector-threads", null);
+
         List<InetSocketAddress> socksPorts = new ArrayList<>();
         for (String spec : torSocksSpecs) {
             socksPorts.add(parseAddress("--tor-socks", spec));
@@ -293,14 +292,15 @@ public final class Options {
         Duration stall = duration("--stall-timeout", stallSpec, RelayConfig.DEFAULT_STALL_TIMEOUT);
         int maxStreams = maxStreamsSpec != null ? parseCount("--max-streams", maxStreamsSpec)
                 : RelayConfig.DEFAULT_MAX_STREAMS;
-        int selectorThreads = parseSelectorThreads("--selector-threads", selectorThreadsSpec);
-        TorLaunch launchArgs = launch(!socksPorts.isEmpty(), torControl != null);
+        int selectorThreads = selectorThreadsSpec != null ? parseSelectorThreads("--selector-threads",
+                selectorThreadsSpec) : RelayConfig.DEFAULT_SELECTOR_THREADS;
+        TorLaunch launchArgs = launch(parsed, !socksPorts.isEmpty(), torControl != null);
 
         List<ListenerConfig> listening = new ArrayList<>();
         for (String spec : listenSpecs) {
             listening.add(parseListener(spec));
         }
-        if (whonix) {
+        if (parsed.hasMatchedOption("--whonix-ports")) {
             for (int port : WHONIX_PORTS) {
                 listening.add(ListenerConfig.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
             }
@@ -322,12 +322,19 @@ public final class Options {
         listeners = listening;
         torSocksPorts = socksPorts;
         relay = new RelayConfig(listening, socksPorts, handshake, connect, reply, stall, maxStreams,
-                RelayConfig.DEFAULT_BUFFER_SIZE, unsafe, selectorThreads);
+                RelayConfig.DEFAULT_BUFFER_SIZE, parsed.hasMatchedOption("--unsafe-logging"), selectorThreads);
         launch = launchArgs;
     }
 
     /** {@code --launch-tor [N]} and the options that go with it: the tors to launch, or null. */
-    private TorLaunch launch(boolean socksPortsGiven, boolean controlGiven) throws UsageException {
+    private static TorLaunch launch(ParseResult parsed, boolean socksPortsGiven, boolean controlGiven)
+            throws UsageException {
+        // LaunchCount sets the value itself, which picocli does not count as a match: read the option.
+        String launchCount = parsed.commandSpec().findOption("--launch-tor").getValue();
+        String torDataDirSpec = parsed.matchedOptionValue("--tor-data-dir", null);
+        List<String> torConfigSpecs = parsed.matchedOptionValue("--tor-config", List.of());
+        String torBinarySpec = parsed.matchedOptionValue("--tor-binary", null);
+        String torStallSpec = parsed.matchedOptionValue("--tor-stall-timeout", null);
         Duration torStall = duration("--tor-stall-timeout", torStallSpec, TorLaunch.DEFAULT_STALL_TIMEOUT);
         List<Path> configs = new ArrayList<>();
         for (String config : torConfigSpecs) {
@@ -590,7 +597,8 @@ public final class Options {
         for (OptionSpec option : help.commandSpec().options()) {
             sb.append("  ").append(option.longestName());
             if (option.arity().max() > 0) {
-                sb.append(' ').append(option.arity().min() == 0 ? "[" + option.paramLabel() + "]" : option.paramLabel());
+                String label = option.paramLabel();
+                sb.append(' ').append(option.arity().min() == 0 ? "[" + label + "]" : label);
             }
             sb.append('\n').append(wrap(String.join(" ", option.renderedDescription()), "      ", 100));
         }
@@ -602,7 +610,7 @@ public final class Options {
         StringBuilder sb = new StringBuilder("\nCommands, for a proxy-core running with --status IP:PORT:\n");
         for (CommandLine sub : help.commandSpec().subcommands().values()) {
             CommandSpec spec = sub.getCommandSpec();
-            if (sub.getCommand() instanceof Completion) {
+            if (spec.name().equals("completion")) {
                 sb.append("\nShell completion:\n");
             }
             String[] forms = spec.usageMessage().customSynopsis().length > 0 ? spec.usageMessage().customSynopsis()

@@ -13,14 +13,15 @@ import java.util.Map;
 import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.status.StatusTable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The {@code status}, {@code renew} and {@code newnym} commands: one request to a running proxy-core's status
  * endpoint, its answer printed for people. {@code renew} and {@code newnym} first ask {@code GET /token} for the
- * run's token, which every POST must carry. picocli reads their options into {@link Status}, {@link Renew} and
- * {@link Newnym}.
+ * run's token, which every POST must carry. picocli reads their options as {@link #spec(String)} declares
+ * them.
  */
 final class StatusCommand {
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -43,38 +44,26 @@ final class StatusCommand {
     private StatusCommand() {
     }
 
-    /** What every command takes: the endpoint. */
-    abstract static class Endpoint {
-        @Option(names = "--status", paramLabel = "IP:PORT", description = "The status endpoint: a proxy-core"
-                + " started with --status IP:PORT.")
-        String status;
-
-        @Option(names = {"--help", "-h"}, arity = "0", usageHelp = true, description = "Print this help and exit.")
-        boolean help;
-    }
-
-    @Command(name = "status", usageHelpWidth = 100, synopsisHeading = SYNOPSIS_HEADING,
-            customSynopsis = "  status --status IP:PORT", descriptionHeading = "%n", optionListHeading = "%nOptions:%n",
-            description = STATUS_HELP)
-    static final class Status extends Endpoint {
-    }
-
-    @Command(name = "renew", usageHelpWidth = 100,
-            synopsisHeading = SYNOPSIS_HEADING, descriptionHeading = "%n", optionListHeading = "%nOptions:%n",
-            customSynopsis = {"  renew --status IP:PORT --key KEY", "  renew --status IP:PORT --no-key"},
-            description = {RENEW_KEY_HELP, RENEW_NO_KEY_HELP})
-    static final class Renew extends Endpoint {
-        @Option(names = "--key", paramLabel = "KEY", description = "The client key to renew.")
-        String key;
-
-        @Option(names = "--no-key", arity = "0", description = "Renew the clients that send no credentials.")
-        boolean noKey;
-    }
-
-    @Command(name = "newnym", usageHelpWidth = 100, synopsisHeading = SYNOPSIS_HEADING,
-            customSynopsis = "  newnym --status IP:PORT", descriptionHeading = "%n", optionListHeading = "%nOptions:%n",
-            description = NEWNYM_HELP)
-    static final class Newnym extends Endpoint {
+    /** The options of {@code command}: status, renew or newnym. */
+    static CommandSpec spec(String command) {
+        CommandSpec spec = CommandSpec.create().name(command);
+        spec.usageMessage().width(100).synopsisHeading(SYNOPSIS_HEADING).descriptionHeading("%n")
+                .optionListHeading("%nOptions:%n");
+        switch (command) {
+            case "status" -> spec.usageMessage().customSynopsis("  status --status IP:PORT").description(STATUS_HELP);
+            case "renew" -> spec.usageMessage()
+                    .customSynopsis("  renew --status IP:PORT --key KEY", "  renew --status IP:PORT --no-key")
+                    .description(RENEW_KEY_HELP, RENEW_NO_KEY_HELP);
+            default -> spec.usageMessage().customSynopsis("  newnym --status IP:PORT").description(NEWNYM_HELP);
+        }
+        spec.addOption(OptionSpec.builder("--status").paramLabel("IP:PORT").type(String.class)
+                .description("The status endpoint: a proxy-core started with --status IP:PORT.").build());
+        if (command.equals("renew")) {
+            spec.addOption(OptionSpec.builder("--key").paramLabel("KEY").type(String.class)
+                    .description("The client key to renew.").build());
+            spec.addOption(Options.flag("--no-key", "Renew the clients that send no credentials."));
+        }
+        return spec.addOption(Options.help());
     }
 
     /** What an unknown option of {@code command} is told it may be. */
@@ -91,20 +80,21 @@ final class StatusCommand {
      *
      * @throws Options.UsageException for a missing or bad endpoint or key, before anything is sent
      */
-    static int run(Endpoint command, PrintStream out, PrintStream err) throws Options.UsageException {
-        String name = command instanceof Renew ? "renew" : command instanceof Newnym ? "newnym" : "status";
-        if (command.status == null) {
+    static int run(ParseResult command, PrintStream out, PrintStream err) throws Options.UsageException {
+        String name = command.commandSpec().name();
+        String status = command.matchedOptionValue("--status", null);
+        if (status == null) {
             throw new Options.UsageException("--status: nothing (expected: IP:PORT of a proxy-core started with"
                     + " --status, e.g. " + name + " --status 127.0.0.1:9158)");
         }
-        InetSocketAddress endpoint = Options.parseStatusAddress(command.status);
-        String key = command instanceof Renew renew ? renew.key : null;
-        boolean noKey = command instanceof Renew renew && renew.noKey;
-        if (command instanceof Renew && noKey && key != null) {
+        InetSocketAddress endpoint = Options.parseStatusAddress(status);
+        String key = command.matchedOptionValue("--key", null);
+        boolean noKey = command.hasMatchedOption("--no-key");
+        if (name.equals("renew") && noKey && key != null) {
             throw new Options.UsageException("--key and --no-key: both (expected: one of them: --key KEY"
                     + " renews one client key, --no-key the clients that send no credentials)");
         }
-        if (command instanceof Renew && !noKey && (key == null || key.isEmpty())) {
+        if (name.equals("renew") && !noKey && (key == null || key.isEmpty())) {
             throw new Options.UsageException("--key: nothing (expected: the client's key: the password of a"
                     + " client whose SOCKS username is <torS0X>0, its isolation string, e.g. renew --status"
                     + " 127.0.0.1:9158 --key si1:shop:thread:0123..., or the SOCKS username of any other, e.g."

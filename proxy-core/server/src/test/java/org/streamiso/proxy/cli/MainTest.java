@@ -53,7 +53,7 @@ class MainTest {
     void helpListsEveryOptionAndTheExitCodes() {
         assertEquals(0, run("--help"));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (OptionSpec option : Options.commandLine(new Options()).getCommandSpec().options()) {
+        for (OptionSpec option : Options.spec().options()) {
             assertTrue(help.contains("  " + option.longestName()), option.longestName() + " missing from:\n" + help);
         }
         assertTrue(help.contains("  renew --status IP:PORT --key KEY\n"), help);
