@@ -27,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
-import org.streamiso.proxy.internal.JsonWriter;
+import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.internal.JtorctlTorControl;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
@@ -215,8 +215,8 @@ class LivePageIT {
         return "<!DOCTYPE html><html><body><iframe name=sink></iframe>"
                 + "<form id=f method=POST target=sink action='" + endpoint + "/renew?no-key&token=" + token + "'>"
                 + "<input name=token value='" + token + "'></form><script>\n"
-                + "const E = " + JsonWriter.quote(endpoint) + ", T = " + JsonWriter.quote(token) + ", R = "
-                + JsonWriter.quote(ref) + ";\n"
+                + "const E = " + Json.quote(endpoint) + ", T = " + Json.quote(token) + ", R = "
+                + Json.quote(ref) + ";\n"
                 + "const tries = {\n"
                 + " noCorsKey: () => fetch(E + '/renew?key=alice', {method: 'POST', mode: 'no-cors'}),\n"
                 + " noCorsRef: () => fetch(E + '/renew?ref=' + R, {method: 'POST', mode: 'no-cors',"

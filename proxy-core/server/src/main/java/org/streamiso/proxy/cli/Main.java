@@ -24,10 +24,14 @@ import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.proxy.status.StatusCollector;
 import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.tor.TorSupervisor;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code java -jar proxy-core.jar}: parses the command line, connects to the ControlPort (when asked), binds the
- * listening ports and relays until stopped by a signal. See {@link Options#EXIT_CODES}.
+ * listening ports and relays until stopped by a signal; or runs one of the commands ({@link StatusCommand},
+ * {@code completion}). See {@link Options#EXIT_CODES}.
  */
 public final class Main {
     public static final int EXIT_OK = 0;
@@ -54,23 +58,43 @@ public final class Main {
      * @return the exit code
      */
     static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) {
-        if (args.length > 0 && StatusCommand.isCommand(args[0])) {
-            return StatusCommand.run(args, out, err);
-        }
+        CommandLine cli = Options.commandLine();
         Options options;
         try {
-            options = Options.parse(args);
+            ParseResult parsed = Options.parseArgs(cli, args);
+            ParseResult command = parsed.subcommand();
+            if (command == null) {
+                options = Options.from(parsed);
+                if (options.help) {
+                    out.print(cli.getUsageMessage());
+                    return EXIT_OK;
+                }
+            } else {
+                if (!parsed.matchedOptions().isEmpty()) {
+                    throw new Options.UsageException("option: \"" + parsed.matchedOptions().get(0).longestName()
+                            + "\" (expected: the command first, then its own options, e.g. "
+                            + command.commandSpec().name() + " --status 127.0.0.1:9158)");
+                }
+                if (command.isUsageHelpRequested()) {
+                    out.print(command.commandSpec().commandLine().getUsageMessage());
+                    return EXIT_OK;
+                }
+                if (command.commandSpec().name().equals("completion")) {
+                    out.print(AutoComplete.bash(cli.getCommandName(), cli));
+                    return EXIT_OK;
+                }
+                return StatusCommand.run(command, out, err);
+            }
         } catch (Options.UsageException e) {
             err.println("proxy-core: " + e.getMessage());
+            if (e.suggestion != null) {
+                err.println(e.suggestion);
+            }
             err.println("Try --help for every option.");
             return EXIT_USAGE;
         } catch (IllegalArgumentException e) {
             err.println("proxy-core: " + e.getMessage());
             return EXIT_USAGE;
-        }
-        if (options.help) {
-            out.print(Options.help());
-            return EXIT_OK;
         }
         Log log = new Log(err, options.debug);
         Safelog safelog = new Safelog(options.relay.unsafeLogging());

@@ -10,86 +10,104 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.streamiso.proxy.internal.JsonReader;
+import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.status.StatusTable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The {@code status}, {@code renew} and {@code newnym} commands: one request to a running proxy-core's status
  * endpoint, its answer printed for people. {@code renew} and {@code newnym} first ask {@code GET /token} for the
- * run's token, which every POST must carry.
+ * run's token, which every POST must carry. picocli reads their options as {@link #spec(String)} declares
+ * them.
  */
 final class StatusCommand {
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     static final int READ_TIMEOUT_MILLIS = 15_000;
 
+    static final String STATUS_HELP = "Print client keys by app and isolation kind with their circuits and exits,"
+            + " then clients and keys with their streams, bytes, refusals and the audit.";
+    static final String RENEW_KEY_HELP = "A new identity for one client key: its new streams get new circuits; its"
+            + " open streams and every other key keep theirs. KEY is the password of a client whose SOCKS username"
+            + " is <torS0X>0 (the streamiso agent's isolation string, si1:APP:KIND:DIGEST), else the client's SOCKS"
+            + " username.";
+    static final String RENEW_NO_KEY_HELP = "The same for the clients that send no SOCKS credentials (one identity"
+            + " for all of them).";
+    static final String NEWNYM_HELP = "SIGNAL NEWNYM: new circuits for every new stream of every key (needs"
+            + " --tor-control).";
+
+    /** The headings of each command's own {@code --help}. */
+    static final String SYNOPSIS_HEADING = "Usage: java -jar proxy-core.jar%n";
+
     private StatusCommand() {
     }
 
-    static boolean isCommand(String arg) {
-        return "status".equals(arg) || "renew".equals(arg) || "newnym".equals(arg);
+    /** The options of {@code command}: status, renew or newnym. */
+    static CommandSpec spec(String command) {
+        CommandSpec spec = CommandSpec.create().name(command);
+        spec.usageMessage().width(100).synopsisHeading(SYNOPSIS_HEADING).descriptionHeading("%n")
+                .optionListHeading("%nOptions:%n");
+        switch (command) {
+            case "status" -> spec.usageMessage().customSynopsis("  status --status IP:PORT").description(STATUS_HELP);
+            case "renew" -> spec.usageMessage()
+                    .customSynopsis("  renew --status IP:PORT --key KEY", "  renew --status IP:PORT --no-key")
+                    .description(RENEW_KEY_HELP, RENEW_NO_KEY_HELP);
+            default -> spec.usageMessage().customSynopsis("  newnym --status IP:PORT").description(NEWNYM_HELP);
+        }
+        spec.addOption(OptionSpec.builder("--status").paramLabel("IP:PORT").type(String.class)
+                .description("The status endpoint: a proxy-core started with --status IP:PORT.").build());
+        if (command.equals("renew")) {
+            spec.addOption(OptionSpec.builder("--key").paramLabel("KEY").type(String.class)
+                    .description("The client key to renew.").build());
+            spec.addOption(Options.flag("--no-key", "Renew the clients that send no credentials."));
+        }
+        return spec.addOption(Options.help());
     }
 
-    /** Runs {@code args[0]} with the options after it; returns the exit code. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        String command = args[0];
-        InetSocketAddress endpoint = null;
-        String key = null;
-        boolean noKey = false;
-        try {
-            for (int i = 1; i < args.length; i++) {
-                String arg = args[i];
-                String name = Options.optionName(arg);
-                String value = Options.inlineValue(arg);
-                if (name.equals("--no-key") && value == null && command.equals("renew")) {
-                    noKey = true;
-                    continue;
-                }
-                if (!name.equals("--status") && !(name.equals("--key") && command.equals("renew"))) {
-                    throw new Options.UsageException("option: \"" + arg + "\" (expected: --status IP:PORT"
-                            + (command.equals("renew") ? " and --key KEY or --no-key" : "") + " after " + command
-                            + ")");
-                }
-                if (value == null) {
-                    if (i + 1 >= args.length) {
-                        throw new Options.UsageException(name + ": nothing (expected: "
-                                + (name.equals("--key") ? "KEY" : "IP:PORT") + ")");
-                    }
-                    value = args[++i];
-                }
-                if (name.equals("--status")) {
-                    endpoint = Options.parseStatusAddress(value);
-                } else {
-                    key = value;
-                }
-            }
-            if (endpoint == null) {
-                throw new Options.UsageException("--status: nothing (expected: IP:PORT of a proxy-core started with"
-                        + " --status, e.g. " + command + " --status 127.0.0.1:9158)");
-            }
-            if (command.equals("renew") && noKey && key != null) {
-                throw new Options.UsageException("--key and --no-key: both (expected: one of them: --key KEY"
-                        + " renews one client key, --no-key the clients that send no credentials)");
-            }
-            if (command.equals("renew") && !noKey && (key == null || key.isEmpty())) {
-                throw new Options.UsageException("--key: nothing (expected: the client's key: the password of a"
-                        + " client whose SOCKS username is <torS0X>0, its isolation string, e.g. renew --status"
-                        + " 127.0.0.1:9158 --key si1:shop:thread:0123..., or the SOCKS username of any other, e.g."
-                        + " --key alice; or --no-key for the clients that send no credentials)");
-            }
-        } catch (Options.UsageException e) {
-            err.println("proxy-core: " + e.getMessage());
-            err.println("Try --help for every option.");
-            return Main.EXIT_USAGE;
+    /** What an unknown option of {@code command} is told it may be. */
+    static String expected(String command) {
+        return switch (command) {
+            case "renew" -> "--status IP:PORT and --key KEY or --no-key after renew";
+            case "completion" -> "nothing after completion";
+            default -> "--status IP:PORT after " + command;
+        };
+    }
+
+    /**
+     * Runs {@code command} as picocli read it; returns the exit code.
+     *
+     * @throws Options.UsageException for a missing or bad endpoint or key, before anything is sent
+     */
+    static int run(ParseResult command, PrintStream out, PrintStream err) throws Options.UsageException {
+        String name = command.commandSpec().name();
+        String status = command.matchedOptionValue("--status", null);
+        if (status == null) {
+            throw new Options.UsageException("--status: nothing (expected: IP:PORT of a proxy-core started with"
+                    + " --status, e.g. " + name + " --status 127.0.0.1:9158)");
+        }
+        InetSocketAddress endpoint = Options.parseStatusAddress(status);
+        String key = command.matchedOptionValue("--key", null);
+        boolean noKey = command.hasMatchedOption("--no-key");
+        if (name.equals("renew") && noKey && key != null) {
+            throw new Options.UsageException("--key and --no-key: both (expected: one of them: --key KEY"
+                    + " renews one client key, --no-key the clients that send no credentials)");
+        }
+        if (name.equals("renew") && !noKey && (key == null || key.isEmpty())) {
+            throw new Options.UsageException("--key: nothing (expected: the client's key: the password of a"
+                    + " client whose SOCKS username is <torS0X>0, its isolation string, e.g. renew --status"
+                    + " 127.0.0.1:9158 --key si1:shop:thread:0123..., or the SOCKS username of any other, e.g."
+                    + " --key alice; or --no-key for the clients that send no credentials)");
         }
 
         String base = "http://" + hostPort(endpoint);
         try {
-            switch (command) {
-                case "status" -> out.print(StatusTable.render(JsonReader.parse(request("GET", base + "/status",
+            switch (name) {
+                case "status" -> out.print(StatusTable.render(Json.parse(request("GET", base + "/status",
                         endpoint))));
                 case "renew" -> {
-                    Object answer = JsonReader.parse(request("POST", base + "/renew?" + (noKey ? "no-key"
+                    Object answer = Json.parse(request("POST", base + "/renew?" + (noKey ? "no-key"
                             : "key=" + URLEncoder.encode(key, StandardCharsets.ISO_8859_1)), endpoint));
                     Object epoch = answer instanceof Map<?, ?> m ? m.get("epoch") : null;
                     out.println(noKey ? "Renewed the identity of the clients that send no credentials (epoch " + epoch
@@ -113,7 +131,7 @@ final class StatusCommand {
     private static String request(String method, String url, InetSocketAddress endpoint) throws IOException {
         String token = null;
         if (method.equals("POST")) {
-            Object answer = JsonReader.parse(request("GET", "http://" + hostPort(endpoint) + "/token", endpoint));
+            Object answer = Json.parse(request("GET", "http://" + hostPort(endpoint) + "/token", endpoint));
             token = answer instanceof Map<?, ?> m && m.get("token") instanceof String t ? t : null;
             if (token == null) {
                 throw new IOException("The status endpoint " + hostPort(endpoint) + " gave no token (GET /token);"
@@ -146,7 +164,7 @@ final class StatusCommand {
         if (code / 100 != 2) {
             Object answer;
             try {
-                answer = JsonReader.parse(body);
+                answer = Json.parse(body);
             } catch (IllegalArgumentException e) {
                 answer = null;
             }

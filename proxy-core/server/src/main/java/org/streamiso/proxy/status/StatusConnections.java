@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.streamiso.proxy.internal.JsonWriter;
+import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.internal.Log;
 
 /**
@@ -182,7 +182,11 @@ final class StatusConnections implements AutoCloseable {
 
     /** The JSON body of an error answer. */
     static String error(String message) {
-        return new JsonWriter().beginObject().name("error").value(message).endObject().toString();
+        return Json.write(json -> {
+            json.writeStartObject();
+            json.writeStringField("error", message);
+            json.writeEndObject();
+        });
     }
 
     private static void closeQuietly(AutoCloseable closeable) {

@@ -1,6 +1,8 @@
 package org.streamiso.proxy.status;
 
-import org.streamiso.proxy.internal.JsonWriter;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import org.streamiso.proxy.internal.Json;
 
 /**
  * The JSON form of a {@link Status}, as {@code GET /status} serves it: one object whose member names are the
@@ -28,108 +30,139 @@ public final class StatusJson {
     }
 
     public static String write(Status status) {
-        JsonWriter json = new JsonWriter().beginObject();
-        json.name("takenAt").value(status.takenAt());
-        json.name("unsafeLogging").value(status.unsafeLogging());
+        return Json.write(json -> write(status, json));
+    }
+
+    private static void write(Status status, JsonGenerator json) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("takenAt", status.takenAt());
+        json.writeBooleanField("unsafeLogging", status.unsafeLogging());
         Status.Totals t = status.totals();
-        json.name("totals").beginObject()
-                .name("accepted").value(t.accepted())
-                .name("open").value(t.open())
-                .name("relayed").value(t.relayed())
-                .name("resolved").value(t.resolved())
-                .name("refusedByTor").value(t.refusedByTor())
-                .name("refusedByProxy").value(t.refusedByProxy())
-                .name("malformed").value(t.malformed())
-                .name("timedOut").value(t.timedOut())
-                .name("upstreamFailures").value(t.upstreamFailures())
-                .name("bytesFromClients").value(t.bytesFromClients())
-                .name("bytesToClients").value(t.bytesToClients())
-                .name("evictedInHandshake").value(t.evictedInHandshake())
-                .name("refusedAtMaxStreams").value(t.refusedAtMaxStreams())
-                .endObject();
-        json.name("torSocksPorts").beginArray();
+        json.writeObjectFieldStart("totals");
+        json.writeNumberField("accepted", t.accepted());
+        json.writeNumberField("open", t.open());
+        json.writeNumberField("relayed", t.relayed());
+        json.writeNumberField("resolved", t.resolved());
+        json.writeNumberField("refusedByTor", t.refusedByTor());
+        json.writeNumberField("refusedByProxy", t.refusedByProxy());
+        json.writeNumberField("malformed", t.malformed());
+        json.writeNumberField("timedOut", t.timedOut());
+        json.writeNumberField("upstreamFailures", t.upstreamFailures());
+        json.writeNumberField("bytesFromClients", t.bytesFromClients());
+        json.writeNumberField("bytesToClients", t.bytesToClients());
+        json.writeNumberField("evictedInHandshake", t.evictedInHandshake());
+        json.writeNumberField("refusedAtMaxStreams", t.refusedAtMaxStreams());
+        json.writeEndObject();
+        json.writeArrayFieldStart("torSocksPorts");
         for (Status.SocksPort port : status.torSocksPorts()) {
-            json.beginObject().name("address").value(port.address()).name("up").value(port.up()).endObject();
+            json.writeStartObject();
+            json.writeStringField("address", port.address());
+            json.writeBooleanField("up", port.up());
+            json.writeEndObject();
         }
-        json.endArray();
+        json.writeEndArray();
         Status.Audit a = status.audit();
-        json.name("audit").beginObject()
-                .name("on").value(a.on())
-                .name("connected").value(a.connected())
-                .name("bootstrap").value(a.bootstrap())
-                .name("violations").value(a.violations())
-                .name("violatedCircuits").beginArray();
+        json.writeObjectFieldStart("audit");
+        json.writeBooleanField("on", a.on());
+        json.writeBooleanField("connected", a.connected());
+        json.writeNumberField("bootstrap", a.bootstrap());
+        json.writeNumberField("violations", a.violations());
+        json.writeArrayFieldStart("violatedCircuits");
         for (String circuit : a.violatedCircuits()) {
-            json.value(circuit);
+            json.writeString(circuit);
         }
-        json.endArray().endObject();
-        json.name("clients").beginArray();
+        json.writeEndArray();
+        json.writeEndObject();
+        json.writeArrayFieldStart("clients");
         for (Status.Client client : status.clients()) {
-            json.beginObject().name("address").value(client.address()).name("keys").beginArray();
+            json.writeStartObject();
+            json.writeStringField("address", client.address());
+            json.writeArrayFieldStart("keys");
             for (Status.Key key : client.keys()) {
-                json.beginObject().name("key").value(key.key()).name("ref").value(key.ref())
-                        .name("app").value(key.app())
-                        .name("kind").value(key.kind()).name("epoch").value(key.epoch())
-                        .name("refusedByTor").value(key.refusedByTor())
-                        .name("refusedByProxy").value(key.refusedByProxy())
-                        .name("streams").beginArray();
+                json.writeStartObject();
+                json.writeStringField("key", key.key());
+                json.writeStringField("ref", key.ref());
+                json.writeStringField("app", key.app());
+                json.writeStringField("kind", key.kind());
+                json.writeNumberField("epoch", key.epoch());
+                json.writeNumberField("refusedByTor", key.refusedByTor());
+                json.writeNumberField("refusedByProxy", key.refusedByProxy());
+                json.writeArrayFieldStart("streams");
                 for (Status.StreamEntry s : key.streams()) {
-                    json.beginObject()
-                            .name("id").value(s.id())
-                            .name("listener").value(s.listener())
-                            .name("isolation").value(s.isolation())
-                            .name("command").value(s.command())
-                            .name("destination").value(s.destination())
-                            .name("state").value(s.state())
-                            .name("ageMillis").value(s.ageMillis())
-                            .name("epoch").value(s.epoch())
-                            .name("bytesFromClient").value(s.bytesFromClient())
-                            .name("bytesToClient").value(s.bytesToClient())
-                            .name("torSocksPort").value(s.torSocksPort())
-                            .name("circuit").value(s.circuit())
-                            .name("exit").value(s.exit())
-                            .endObject();
+                    json.writeStartObject();
+                    json.writeNumberField("id", s.id());
+                    json.writeStringField("listener", s.listener());
+                    json.writeStringField("isolation", s.isolation());
+                    json.writeStringField("command", s.command());
+                    json.writeStringField("destination", s.destination());
+                    json.writeStringField("state", s.state());
+                    json.writeNumberField("ageMillis", s.ageMillis());
+                    json.writeNumberField("epoch", s.epoch());
+                    json.writeNumberField("bytesFromClient", s.bytesFromClient());
+                    json.writeNumberField("bytesToClient", s.bytesToClient());
+                    json.writeStringField("torSocksPort", s.torSocksPort());
+                    json.writeStringField("circuit", s.circuit());
+                    json.writeStringField("exit", s.exit());
+                    json.writeEndObject();
                 }
-                json.endArray().endObject();
+                json.writeEndArray();
+                json.writeEndObject();
             }
-            json.endArray().endObject();
+            json.writeEndArray();
+            json.writeEndObject();
         }
-        json.endArray();
-        json.name("circuits").beginArray();
+        json.writeEndArray();
+        json.writeArrayFieldStart("circuits");
         for (Status.Circuit c : status.circuits()) {
-            json.beginObject().name("id").value(c.id()).name("exit").value(c.exit()).name("streams").value(c.streams())
-                    .name("isolationKeys").value(c.isolationKeys()).name("violated").value(c.violated()).endObject();
+            json.writeStartObject();
+            json.writeStringField("id", c.id());
+            json.writeStringField("exit", c.exit());
+            json.writeNumberField("streams", c.streams());
+            json.writeNumberField("isolationKeys", c.isolationKeys());
+            json.writeBooleanField("violated", c.violated());
+            json.writeEndObject();
         }
-        json.endArray();
-        json.name("apps").beginArray();
+        json.writeEndArray();
+        json.writeArrayFieldStart("apps");
         for (Status.App app : status.apps()) {
-            json.beginObject().name("app").value(app.app()).name("kinds").beginArray();
+            json.writeStartObject();
+            json.writeStringField("app", app.app());
+            json.writeArrayFieldStart("kinds");
             for (Status.Kind kind : app.kinds()) {
-                json.beginObject().name("kind").value(kind.kind()).name("keys").beginArray();
+                json.writeStartObject();
+                json.writeStringField("kind", kind.kind());
+                json.writeArrayFieldStart("keys");
                 for (Status.AppKey key : kind.keys()) {
-                    json.beginObject()
-                            .name("key").value(key.key())
-                            .name("ref").value(key.ref())
-                            .name("client").value(key.client())
-                            .name("epoch").value(key.epoch())
-                            .name("openStreams").value(key.openStreams())
-                            .name("bytesFromClient").value(key.bytesFromClient())
-                            .name("bytesToClient").value(key.bytesToClient())
-                            .name("refusedByTor").value(key.refusedByTor())
-                            .name("refusedByProxy").value(key.refusedByProxy())
-                            .name("circuits").beginArray();
+                    json.writeStartObject();
+                    json.writeStringField("key", key.key());
+                    json.writeStringField("ref", key.ref());
+                    json.writeStringField("client", key.client());
+                    json.writeNumberField("epoch", key.epoch());
+                    json.writeNumberField("openStreams", key.openStreams());
+                    json.writeNumberField("bytesFromClient", key.bytesFromClient());
+                    json.writeNumberField("bytesToClient", key.bytesToClient());
+                    json.writeNumberField("refusedByTor", key.refusedByTor());
+                    json.writeNumberField("refusedByProxy", key.refusedByProxy());
+                    json.writeArrayFieldStart("circuits");
                     for (Status.KeyCircuit c : key.circuits()) {
-                        json.beginObject().name("id").value(c.id()).name("exit").value(c.exit())
-                                .name("streams").value(c.streams()).name("bytesFromClient").value(c.bytesFromClient())
-                                .name("bytesToClient").value(c.bytesToClient()).endObject();
+                        json.writeStartObject();
+                        json.writeStringField("id", c.id());
+                        json.writeStringField("exit", c.exit());
+                        json.writeNumberField("streams", c.streams());
+                        json.writeNumberField("bytesFromClient", c.bytesFromClient());
+                        json.writeNumberField("bytesToClient", c.bytesToClient());
+                        json.writeEndObject();
                     }
-                    json.endArray().endObject();
+                    json.writeEndArray();
+                    json.writeEndObject();
                 }
-                json.endArray().endObject();
+                json.writeEndArray();
+                json.writeEndObject();
             }
-            json.endArray().endObject();
+            json.writeEndArray();
+            json.writeEndObject();
         }
-        json.endArray();
-        return json.endObject().toString();
+        json.writeEndArray();
+        json.writeEndObject();
     }
 }

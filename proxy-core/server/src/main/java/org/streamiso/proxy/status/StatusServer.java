@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.streamiso.proxy.control.TorMonitor;
-import org.streamiso.proxy.internal.JsonWriter;
+import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
 import org.streamiso.proxy.relay.ClientKey;
@@ -141,8 +141,11 @@ public final class StatusServer implements AutoCloseable {
             }
             case "/token" -> {
                 if (allowed(socket, request, method, "GET")) {
-                    respond(socket, request, 200, new JsonWriter().beginObject().name("token").value(token)
-                            .endObject().toString());
+                    respond(socket, request, 200, Json.write(json -> {
+                        json.writeStartObject();
+                        json.writeStringField("token", token);
+                        json.writeEndObject();
+                    }));
                 }
             }
             case "/renew" -> {
@@ -283,8 +286,12 @@ public final class StatusServer implements AutoCloseable {
             long epoch = credentials.renew(null);
             log.info("Renewed the identity of the clients that send no credentials (epoch " + epoch + "): their new"
                     + " streams get new circuits; their open streams and every key keep theirs.");
-            respond(socket, request, 200, new JsonWriter().beginObject().name("key").value((String) null)
-                    .name("epoch").value(epoch).endObject().toString());
+            respond(socket, request, 200, Json.write(json -> {
+                json.writeStartObject();
+                json.writeNullField("key");
+                json.writeNumberField("epoch", epoch);
+                json.writeEndObject();
+            }));
             return;
         }
         if (noKey || key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
@@ -300,8 +307,12 @@ public final class StatusServer implements AutoCloseable {
         String shown = printableKey(key);
         log.info("Renewed the identity of client key " + shown + " (epoch " + epoch + "): its new streams get new"
                 + " circuits; its open streams and other keys keep theirs.");
-        respond(socket, request, 200, new JsonWriter().beginObject().name("key").value(shown)
-                .name("epoch").value(epoch).endObject().toString());
+        respond(socket, request, 200, Json.write(json -> {
+            json.writeStartObject();
+            json.writeStringField("key", shown);
+            json.writeNumberField("epoch", epoch);
+            json.writeEndObject();
+        }));
     }
 
     /**
@@ -326,8 +337,11 @@ public final class StatusServer implements AutoCloseable {
             return;
         }
         log.info("Sent SIGNAL NEWNYM: Tor uses new circuits for every new stream; open streams keep theirs.");
-        respond(socket, request, 200, new JsonWriter().beginObject().name("signal").value("NEWNYM").endObject()
-                .toString());
+        respond(socket, request, 200, Json.write(json -> {
+            json.writeStartObject();
+            json.writeStringField("signal", "NEWNYM");
+            json.writeEndObject();
+        }));
     }
 
     /** The first value of {@code name} in a raw query, percent-decoded as ISO-8859-1 (SOCKS usernames are bytes). */

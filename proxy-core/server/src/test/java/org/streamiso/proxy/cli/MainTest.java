@@ -33,6 +33,7 @@ import org.streamiso.proxy.relay.StreamGate;
 import org.streamiso.proxy.relay.StreamObserver;
 import org.streamiso.proxy.status.StatusCollector;
 import org.streamiso.proxy.status.StatusServer;
+import picocli.CommandLine.Model.OptionSpec;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class MainTest {
@@ -52,14 +53,55 @@ class MainTest {
     void helpListsEveryOptionAndTheExitCodes() {
         assertEquals(0, run("--help"));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (Options.Option option : Options.OPTIONS) {
-            assertTrue(help.contains("  " + option.name()), option.name() + " missing from:\n" + help);
+        for (OptionSpec option : Options.spec().options()) {
+            assertTrue(help.contains("  " + option.longestName()), option.longestName() + " missing from:\n" + help);
         }
         assertTrue(help.contains("  renew --status IP:PORT --key KEY\n"), help);
         assertTrue(help.contains("KEY is the password of a client whose SOCKS username is\n"), help);
         assertTrue(help.contains("client's key is its password when its username is <torS0X>0"), help);
         for (String code : new String[] {"0  ", "1  ", "2  ", "3  ", "4  ", "5  "}) {
             assertTrue(help.contains("  " + code), "exit code " + code + "missing");
+        }
+    }
+
+    @Test
+    void aMistypedOptionOrCommandGetsTheClosestNamesAndExitsWith2() {
+        assertEquals(Main.EXIT_USAGE, run("--tor-sock", "127.0.0.1:9050"));
+        assertTrue(errText().startsWith("proxy-core: option: \"--tor-sock\" (expected: one of --listen"), errText());
+        assertTrue(errText().contains("\nDid you mean --tor-socks"), errText());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("statu", "--status", "127.0.0.1:9158"));
+        assertTrue(errText().contains("\nDid you mean status?\n"), errText());
+        err.reset();
+        assertEquals(Main.EXIT_USAGE, run("renew", "--status", "127.0.0.1:9158", "--keys", "alice"));
+        assertTrue(errText().startsWith("proxy-core: option: \"--keys\" (expected: --status IP:PORT and --key KEY or"
+                + " --no-key after renew)\nDid you mean --key?\n"), errText());
+    }
+
+    @Test
+    void optionsOfARunBeforeACommandAreRefused() {
+        assertEquals(Main.EXIT_USAGE, run("--debug", "status", "--status", "127.0.0.1:9158"));
+        assertTrue(errText().startsWith("proxy-core: option: \"--debug\" (expected: the command first"), errText());
+    }
+
+    @Test
+    void eachCommandHasItsOwnHelp() {
+        assertEquals(Main.EXIT_OK, run("renew", "--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("  renew --status IP:PORT --no-key\n"), help);
+        assertTrue(help.contains("--key=KEY"), help);
+        assertEquals("", errText());
+    }
+
+    @Test
+    void completionPrintsABashScriptThatKnowsTheOptionsAndCommands() {
+        assertEquals(Main.EXIT_OK, run("completion"));
+        String script = out.toString(StandardCharsets.UTF_8);
+        assertTrue(script.startsWith("#!/usr/bin/env bash"), script.substring(0, Math.min(200, script.length())));
+        assertTrue(script.contains("complete -F _complete_proxy-core"), "registers for the command proxy-core");
+        for (String word : new String[] {"--tor-socks", "--launch-tor", "--whonix-ports", "status", "renew",
+            "newnym", "--no-key"}) {
+            assertTrue(script.contains(word), word + " missing from the completion script");
         }
     }
 
@@ -75,6 +117,10 @@ class MainTest {
         "--max-streams|0|--max-streams: \"0\" (expected: 1-1000000)",
         "--tor-cookie|/tmp/cookie|--tor-control: nothing (expected: IP:PORT when --tor-cookie",
         "--frobnicate|x|option: \"--frobnicate\" (expected: one of --listen",
+        "--launch-tor|9|--launch-tor: \"9\" (expected: nothing, or 1-8 tor daemons)",
+        "--launch-tor=x|--whonix-ports|--launch-tor: \"x\" (expected: nothing, or 1-8 tor daemons)",
+        "--debug=yes|--whonix-ports|--debug: \"yes\" (expected: no value)",
+        "--whonix-ports|--listen|--listen: nothing (expected: IP:PORT[,isolate=POLICY][,password-file=FILE])",
         "--status|0.0.0.0:9158|--status: \"0.0.0.0:9158\" (expected: a loopback address such as 127.0.0.1:9158; the status endpoint has no password",
     })
     void badArgumentsExitWith2AndNameTheValueAndTheConstraint(String option, String value, String message) {

@@ -22,8 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.streamiso.proxy.internal.JsonReader;
-import org.streamiso.proxy.internal.JsonWriter;
+import org.streamiso.proxy.internal.Json;
 
 /**
  * Headless Chromium (the Debian package) for tests, driven through the DevTools protocol over
@@ -180,7 +179,7 @@ public final class HeadlessChromium implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private void dispatch(String text) {
-        Map<String, Object> message = (Map<String, Object>) JsonReader.parse(text);
+        Map<String, Object> message = (Map<String, Object>) Json.parse(text);
         Object id = message.get("id");
         if (id instanceof Long n) {
             CompletableFuture<Map<String, Object>> future = pending.remove(n);
@@ -212,8 +211,8 @@ public final class HeadlessChromium implements AutoCloseable {
         long id = ids.incrementAndGet();
         CompletableFuture<Map<String, Object>> future = new CompletableFuture<>();
         pending.put(id, future);
-        String message = "{\"id\":" + id + ",\"method\":" + JsonWriter.quote(method) + ",\"params\":" + paramsJson
-                + (toPage ? ",\"sessionId\":" + JsonWriter.quote(session) : "") + "}";
+        String message = "{\"id\":" + id + ",\"method\":" + Json.quote(method) + ",\"params\":" + paramsJson
+                + (toPage ? ",\"sessionId\":" + Json.quote(session) : "") + "}";
         synchronized (toBrowser) {
             toBrowser.write(message.getBytes(StandardCharsets.UTF_8));
             toBrowser.write(0);
@@ -244,7 +243,7 @@ public final class HeadlessChromium implements AutoCloseable {
                 .get("targetInfos");
         String page = targets.stream().filter(t -> "page".equals(t.get("type"))).map(t -> (String) t.get("targetId"))
                 .findFirst().orElseThrow(() -> new IOException("Chromium has no page: " + targets));
-        session = (String) send("Target.attachToTarget", "{\"targetId\":" + JsonWriter.quote(page)
+        session = (String) send("Target.attachToTarget", "{\"targetId\":" + Json.quote(page)
                 + ",\"flatten\":true}", false).get("sessionId");
         send("Runtime.enable", "{}", true);
         send("Log.enable", "{}", true);
@@ -253,7 +252,7 @@ public final class HeadlessChromium implements AutoCloseable {
 
     /** Opens {@code url} in the page. */
     public void navigate(String url) throws IOException {
-        Map<String, Object> result = send("Page.navigate", "{\"url\":" + JsonWriter.quote(url) + "}", true);
+        Map<String, Object> result = send("Page.navigate", "{\"url\":" + Json.quote(url) + "}", true);
         if (result.get("errorText") != null) {
             throw new IOException("Chromium could not open " + url + ": " + result.get("errorText"));
         }
@@ -261,11 +260,11 @@ public final class HeadlessChromium implements AutoCloseable {
 
     /**
      * Evaluates {@code expression} in the page, awaiting a promise, and returns its value as JSON values
-     * ({@link JsonReader}'s types).
+     * ({@link Json}'s types).
      */
     @SuppressWarnings("unchecked")
     public Object evaluate(String expression) throws IOException {
-        Map<String, Object> result = send("Runtime.evaluate", "{\"expression\":" + JsonWriter.quote(expression)
+        Map<String, Object> result = send("Runtime.evaluate", "{\"expression\":" + Json.quote(expression)
                 + ",\"awaitPromise\":true,\"returnByValue\":true}", true);
         if (result.get("exceptionDetails") != null) {
             throw new IOException("the page threw: " + result.get("exceptionDetails") + "; its log: " + log);
@@ -281,7 +280,7 @@ public final class HeadlessChromium implements AutoCloseable {
         return evaluate("new Promise((resolve, reject) => { const end = Date.now() + " + timeout.toMillis() + ";"
                 + " (function check() { let v; try { v = (" + condition + "); } catch (e) { v = undefined; }"
                 + " if (v) resolve(v); else if (Date.now() > end) reject(new Error('timed out waiting for: '"
-                + " + " + JsonWriter.quote(condition) + " + ' in ' + document.body.innerText));"
+                + " + " + Json.quote(condition) + " + ' in ' + document.body.innerText));"
                 + " else setTimeout(check, 50); })(); })");
     }
 

@@ -9,7 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
-import org.streamiso.proxy.internal.JsonReader;
+import org.streamiso.proxy.internal.Json;
 
 /**
  * A raw HTTP/1.1 client for tests of the status endpoint: it sends exactly the headers given (so tests can send a
@@ -29,7 +29,7 @@ public final class Http {
 
         /** The body parsed as JSON. */
         public Object json() {
-            return JsonReader.parse(body);
+            return Json.parse(body);
         }
     }
 
