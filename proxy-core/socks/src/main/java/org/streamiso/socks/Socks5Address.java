@@ -1,6 +1,7 @@
 package org.streamiso.socks;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -118,6 +119,15 @@ public final class Socks5Address {
             return "[" + host + "]:" + port;
         }
         return host + ":" + port;
+    }
+
+    /**
+     * {@code host:port} of a socket address for messages: its IP literal (IPv6 in brackets), or the name of an
+     * unresolved one; never resolves anything.
+     */
+    public static String format(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        return format(ip != null ? ip.getHostAddress() : address.getHostString(), address.getPort());
     }
 
     /** IPv4, IPv6, DOMAINNAME, or none (only in a reply to a failed RESOLVE). */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.streamiso.socks.Socks5Address;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.JtorctlTorControl;
@@ -129,7 +130,7 @@ public final class Main {
             audit = new CircuitAudit(log, safelog);
             TorMonitor.Secret secret = secret(options);
             monitor = new TorMonitor(() -> JtorctlTorControl.connect(controlPort, CONTROL_CONNECT_TIMEOUT_MILLIS),
-                    secret, hostPort(controlPort), audit, log, CONTROL_RECONNECT_DELAY);
+                    secret, Socks5Address.format(controlPort), audit, log, CONTROL_RECONNECT_DELAY);
             try {
                 monitor.connect();
             } catch (IOException e) {
@@ -176,19 +177,19 @@ public final class Main {
         StringBuilder listening = new StringBuilder();
         for (int i = 0; i < server.listenAddresses().size(); i++) {
             ListenerConfig listener = options.relay.listeners().get(i);
-            listening.append(i == 0 ? "" : ", ").append(hostPort(server.listenAddresses().get(i)))
+            listening.append(i == 0 ? "" : ", ").append(Socks5Address.format(server.listenAddresses().get(i)))
                     .append(" (isolate=").append(listener.isolation())
                     .append(listener.requiresPassword() ? ", password" : "").append(')');
         }
         StringBuilder upstreams = new StringBuilder();
         for (InetSocketAddress socksPort : relay.torSocksPorts()) {
-            upstreams.append(upstreams.length() == 0 ? "" : ", ").append(hostPort(socksPort));
+            upstreams.append(upstreams.length() == 0 ? "" : ", ").append(Socks5Address.format(socksPort));
         }
         log.info("proxy-core listening on " + listening + "; relaying only to Tor SocksPort " + upstreams
                 + (launched != null ? " (tor launched by proxy-core; circuit audit on through each one's ControlPort)"
-                : monitor != null ? "; circuit audit on through ControlPort " + hostPort(options.torControl)
+                : monitor != null ? "; circuit audit on through ControlPort " + Socks5Address.format(options.torControl)
                 : "; no --tor-control, so no circuit audit")
-                + (status != null ? "; status on http://" + hostPort(status.address()) + "/status" : "") + ".");
+                + (status != null ? "; status on http://" + Socks5Address.format(status.address()) + "/status" : "") + ".");
 
         ProxyServer running = server;
         TorMonitor runningMonitor = monitor;
@@ -271,8 +272,4 @@ public final class Main {
         return () -> new byte[0];
     }
 
-    private static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
 }

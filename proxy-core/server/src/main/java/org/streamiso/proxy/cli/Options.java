@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.streamiso.socks.Socks5CommandStatus;
+import org.streamiso.socks.Socks5Address;
 import org.streamiso.proxy.relay.IsolationPolicy;
 import org.streamiso.proxy.relay.ListenerConfig;
 import org.streamiso.proxy.relay.RelayConfig;
@@ -105,8 +107,8 @@ public final class Options {
                 "Start and supervise N tor daemons of proxy-core's own (default 1, at most 8) instead of using"
                 + " --tor-socks: each with a generated torrc (SocksPort on a free loopback port with"
                 + " KeepAliveIsolateSOCKSAuth, a cookie-authenticated ControlPort, its own DataDirectory), shown"
-                + " bootstrapping, restarted when it dies (clients get SOCKS reply 0x01 meanwhile) and stopped on"
-                + " exit. Isolation keys are spread over the daemons, each key sticking to one. Needs the tor"
+                + " bootstrapping, restarted when it dies (clients get " + Socks5CommandStatus.FAILURE
+                + " meanwhile) and stopped on exit. Isolation keys are spread over the daemons, each key sticking to one. Needs the tor"
                 + " program (apt-get install tor); never implied.").build());
         spec.addOption(value("--tor-data-dir", "DIR",
                 "With --launch-tor: where each daemon's directory goes (tor-1, tor-2, ...; mode 0700), kept between"
@@ -129,7 +131,8 @@ public final class Options {
                 "How long a Tor SocksPort may take to accept a connection and the credentials before the next is"
                 + " tried. Default: 5s."));
         spec.addOption(value("--reply-timeout", "DURATION",
-                "How long Tor may take to answer a request; then the client gets reply 0x06. Default: 130s."));
+                "How long Tor may take to answer a request; then the client gets " + Socks5CommandStatus.TTL_EXPIRED
+                + ". Default: 130s."));
         spec.addOption(value("--stall-timeout", "DURATION",
                 "How long bytes may wait for a peer that reads nothing before the stream is closed. Default: 300s."));
         spec.addOption(value("--max-streams", "N",
@@ -452,13 +455,10 @@ public final class Options {
         }
         String host = value.substring(0, colon);
         String portText = value.substring(colon + 1);
-        // Only literals get past these checks, so InetAddress.getByName below parses and never looks anything up.
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-            if (host.indexOf(':') < 0 || !host.matches("[0-9A-Fa-f:.]+")) {
-                throw new UsageException(option + ": \"" + value + "\"" + expected);
-            }
-        } else if (!isIpv4Literal(host)) {
+        // An IPv6 literal only in brackets, an IPv4 one bare: Socks5Address parses them and never looks anything up.
+        boolean bracketed = host.startsWith("[") && host.endsWith("]");
+        byte[] literal = bracketed || host.indexOf(':') < 0 ? Socks5Address.parseLiteral(host) : null;
+        if (literal == null || literal.length != (bracketed ? 16 : 4)) {
             throw new UsageException(option + ": \"" + value + "\"" + expected);
         }
         int port;
@@ -472,23 +472,10 @@ public final class Options {
                     + (anyPort ? "0-65535, 0 for any free port" : "1-65535") + ")");
         }
         try {
-            // A literal: InetAddress parses it without any lookup.
-            return new InetSocketAddress(InetAddress.getByName(host), port);
+            return new InetSocketAddress(InetAddress.getByAddress(literal), port);
         } catch (UnknownHostException e) {
             throw new UsageException(option + ": \"" + value + "\"" + expected);
         }
-    }
-
-    private static boolean isIpv4Literal(String host) {
-        if (!host.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            return false;
-        }
-        for (String octet : host.split("\\.")) {
-            if (Integer.parseInt(octet) > 255) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Duration duration(String option, String value, Duration absent) throws UsageException {

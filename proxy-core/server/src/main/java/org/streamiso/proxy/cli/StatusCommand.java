@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.streamiso.socks.Socks5Address;
 import org.streamiso.proxy.internal.Json;
 import org.streamiso.proxy.status.StatusServer;
 import org.streamiso.proxy.status.StatusTable;
@@ -101,7 +102,7 @@ final class StatusCommand {
                     + " --key alice; or --no-key for the clients that send no credentials)");
         }
 
-        String base = "http://" + hostPort(endpoint);
+        String base = "http://" + Socks5Address.format(endpoint);
         try {
             switch (name) {
                 case "status" -> out.print(StatusTable.render(Json.parse(request("GET", base + "/status",
@@ -131,10 +132,10 @@ final class StatusCommand {
     private static String request(String method, String url, InetSocketAddress endpoint) throws IOException {
         String token = null;
         if (method.equals("POST")) {
-            Object answer = Json.parse(request("GET", "http://" + hostPort(endpoint) + "/token", endpoint));
+            Object answer = Json.parse(request("GET", "http://" + Socks5Address.format(endpoint) + "/token", endpoint));
             token = answer instanceof Map<?, ?> m && m.get("token") instanceof String t ? t : null;
             if (token == null) {
-                throw new IOException("The status endpoint " + hostPort(endpoint) + " gave no token (GET /token);"
+                throw new IOException("The status endpoint " + Socks5Address.format(endpoint) + " gave no token (GET /token);"
                         + " nothing was changed. Is it a proxy-core of this version?");
             }
         }
@@ -157,9 +158,9 @@ final class StatusCommand {
             InputStream in = code >= 400 ? connection.getErrorStream() : connection.getInputStream();
             body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IOException("Could not reach proxy-core's status endpoint " + hostPort(endpoint) + " ("
+            throw new IOException("Could not reach proxy-core's status endpoint " + Socks5Address.format(endpoint) + " ("
                     + e.getMessage() + "); nothing was " + (method.equals("GET") ? "shown" : "changed")
-                    + ". Is proxy-core running with --status " + hostPort(endpoint) + "?", e);
+                    + ". Is proxy-core running with --status " + Socks5Address.format(endpoint) + "?", e);
         }
         if (code / 100 != 2) {
             Object answer;
@@ -169,14 +170,10 @@ final class StatusCommand {
                 answer = null;
             }
             Object error = answer instanceof Map<?, ?> m ? m.get("error") : null;
-            throw new IOException("The status endpoint " + hostPort(endpoint) + " answered HTTP " + code + ": "
+            throw new IOException("The status endpoint " + Socks5Address.format(endpoint) + " answered HTTP " + code + ": "
                     + (error != null ? error : body.strip()));
         }
         return body;
     }
 
-    private static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
 }

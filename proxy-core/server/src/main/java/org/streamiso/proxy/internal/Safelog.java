@@ -1,5 +1,7 @@
 package org.streamiso.proxy.internal;
 
+import org.streamiso.socks.Socks5Address;
+
 /**
  * Prints destinations and isolation keys as {@code [scrubbed]} unless unsafe logging is on (Arti's safelog).
  *

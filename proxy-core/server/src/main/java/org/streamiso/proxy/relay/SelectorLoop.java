@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.streamiso.socks.Socks5Address;
 import org.streamiso.proxy.internal.BufferPool;
 import org.streamiso.proxy.internal.Log;
 import org.streamiso.proxy.internal.Safelog;
@@ -409,7 +410,6 @@ final class SelectorLoop implements Runnable {
     }
 
     static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress() != null ? address.getAddress().getHostAddress() : address.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+        return Socks5Address.format(address);
     }
 }

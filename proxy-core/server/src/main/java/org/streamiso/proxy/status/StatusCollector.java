@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.streamiso.socks.Socks5Address;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.Safelog;
@@ -231,7 +232,6 @@ public final class StatusCollector {
     }
 
     static String hostPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+        return Socks5Address.format(address);
     }
 }
