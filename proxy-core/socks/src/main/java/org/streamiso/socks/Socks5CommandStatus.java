@@ -7,7 +7,7 @@ package org.streamiso.socks;
  * @see <a href="https://www.rfc-editor.org/rfc/rfc1928#section-6">RFC 1928 section 6</a>
  * @see <a href="https://spec.torproject.org/socks-extensions.html">Tor's SOCKS extensions (ExtendedErrors)</a>
  */
-public final class Socks5CommandStatus {
+public final class Socks5CommandStatus extends Socks5ByteCode {
     public static final Socks5CommandStatus SUCCESS = new Socks5CommandStatus(0x00, "succeeded");
     public static final Socks5CommandStatus FAILURE = new Socks5CommandStatus(0x01, "general SOCKS server failure");
     public static final Socks5CommandStatus FORBIDDEN = new Socks5CommandStatus(0x02, "connection not allowed by ruleset");
@@ -41,50 +41,21 @@ public final class Socks5CommandStatus {
         ONION_ADDRESS_INVALID, ONION_INTRODUCTION_TIMED_OUT,
     };
 
-    private final byte byteValue;
-    private final String description;
-
     private Socks5CommandStatus(int byteValue, String description) {
-        this.byteValue = (byte) byteValue;
-        this.description = description;
+        super((byte) byteValue, description, "SOCKS reply ");
     }
 
     /** Returns the constant for {@code b}, or a new value that keeps an unknown code. */
     public static Socks5CommandStatus valueOf(byte b) {
         for (Socks5CommandStatus known : KNOWN) {
-            if (known.byteValue == b) {
+            if (known.byteValue() == b) {
                 return known;
             }
         }
         return new Socks5CommandStatus(b & 0xFF, "unknown SOCKS reply code");
     }
 
-    public byte byteValue() {
-        return byteValue;
-    }
-
     public boolean isSuccess() {
-        return byteValue == 0x00;
-    }
-
-    /** Plain words for this code, for error messages: {@code onion service descriptor not found}. */
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Socks5CommandStatus && ((Socks5CommandStatus) o).byteValue == byteValue;
-    }
-
-    @Override
-    public int hashCode() {
-        return byteValue;
-    }
-
-    /** Returns {@code description (SOCKS reply 0xNN)}. */
-    @Override
-    public String toString() {
-        return description + String.format(" (SOCKS reply 0x%02X)", byteValue & 0xFF);
+        return byteValue() == 0x00;
     }
 }

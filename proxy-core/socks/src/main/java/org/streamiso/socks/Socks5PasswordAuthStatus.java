@@ -7,56 +7,27 @@ package org.streamiso.socks;
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc1929#section-2">RFC 1929 section 2</a>
  */
-public final class Socks5PasswordAuthStatus {
+public final class Socks5PasswordAuthStatus extends Socks5ByteCode {
     public static final Socks5PasswordAuthStatus SUCCESS = new Socks5PasswordAuthStatus(0x00, "success");
     /** The failure status servers send (Tor and proxy-core send 0x01); RFC 1929 names no other value. */
     public static final Socks5PasswordAuthStatus FAILURE = new Socks5PasswordAuthStatus(0x01, "failure");
 
-    private final byte byteValue;
-    private final String description;
-
     private Socks5PasswordAuthStatus(int byteValue, String description) {
-        this.byteValue = (byte) byteValue;
-        this.description = description;
+        super((byte) byteValue, description, "RFC 1929 status ");
     }
 
     /** Returns the constant for {@code b}, or a new value that keeps another code (a failure, as RFC 1929 says). */
     public static Socks5PasswordAuthStatus valueOf(byte b) {
-        if (b == SUCCESS.byteValue) {
+        if (b == SUCCESS.byteValue()) {
             return SUCCESS;
         }
-        if (b == FAILURE.byteValue) {
+        if (b == FAILURE.byteValue()) {
             return FAILURE;
         }
         return new Socks5PasswordAuthStatus(b & 0xFF, "failure");
     }
 
-    public byte byteValue() {
-        return byteValue;
-    }
-
     public boolean isSuccess() {
-        return byteValue == 0x00;
-    }
-
-    /** Plain words for this status, for error messages: {@code success} or {@code failure}. */
-    public String description() {
-        return description;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Socks5PasswordAuthStatus && ((Socks5PasswordAuthStatus) o).byteValue == byteValue;
-    }
-
-    @Override
-    public int hashCode() {
-        return byteValue;
-    }
-
-    /** Returns {@code description (RFC 1929 status 0xNN)}, as {@link Socks5CommandStatus} prints a reply code. */
-    @Override
-    public String toString() {
-        return description + " (RFC 1929 status " + Socks5Address.hex(byteValue) + ")";
+        return byteValue() == 0x00;
     }
 }
