@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 import java.util.function.Function;
 
 /**
- * Reads one SOCKS5 message from a blocking source, asking it for exactly the bytes the codec still
- * needs, so that nothing after the message is consumed. The source does the I/O; the codec stays I/O-free.
+ * Reads one SOCKS5 message from a blocking source, or the next bytes a handshake machine asks for ({@link
+ * #readStep}), asking it for exactly the bytes still needed, so that nothing after the message is consumed. The source does the I/O; the codec stays I/O-free.
  */
 public final class Socks5Reader {
     /** The longest message: a reply or request with a 255-byte DOMAINNAME, or an RFC 1929 request. */
@@ -59,6 +59,22 @@ public final class Socks5Reader {
             source.readFully(buf, have, d.bytesNeeded() - have);
             have = d.bytesNeeded();
         }
+    }
+
+    /**
+     * For a blocking caller of a handshake machine ({@link Socks5ClientHandshake}, {@link Socks5ServerHandshake})
+     * whose {@code step} asks for more: moves what the machine left unconsumed in {@code received} (a view of
+     * {@code buf}, read mode) to the front of {@code buf}, reads exactly the bytes that make the step's {@link
+     * Socks5Step#bytesNeeded()}, and returns the new view. Nothing past the message the step waits for is read, so
+     * the bytes after the handshake stay in the connection. {@code buf} holds the machine's longest message.
+     */
+    public static ByteBuffer readStep(Source source, byte[] buf, ByteBuffer received, Socks5Step<?> step)
+            throws IOException {
+        int have = received.remaining();
+        System.arraycopy(buf, received.position(), buf, 0, have);
+        int needed = step.bytesNeeded();
+        source.readFully(buf, have, needed - have);
+        return ByteBuffer.wrap(buf, 0, needed);
     }
 
     /** A source over a stream; it throws EOFException when the stream ends first. */

@@ -1,6 +1,5 @@
 package org.streamiso.testing;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +24,7 @@ import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5Codec;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.socks.Socks5Reader;
 import org.streamiso.socks.Socks5ServerHandshake;
 import org.streamiso.socks.Socks5Step;
 
@@ -261,11 +261,7 @@ public final class RecordingSocksServer implements AutoCloseable {
                 } else if (step.kind() == Socks5Step.Kind.AUTHENTICATE) {
                     step = handshake.authenticated(true);
                 } else {
-                    int have = received.remaining();
-                    System.arraycopy(buf, received.position(), buf, 0, have);
-                    int needed = step.bytesNeeded();
-                    readFully(in, buf, have, needed - have);
-                    received = ByteBuffer.wrap(buf, 0, needed);
+                    received = Socks5Reader.readStep(Socks5Reader.of(in), buf, received, step);
                     step = handshake.next(received);
                 }
             }
@@ -338,12 +334,6 @@ public final class RecordingSocksServer implements AutoCloseable {
             to.shutdownOutput();
         } catch (IOException e) {
             // Either side closed.
-        }
-    }
-
-    private static void readFully(InputStream in, byte[] into, int offset, int length) throws IOException {
-        if (in.readNBytes(into, offset, length) < length) {
-            throw new EOFException("the client closed during the SOCKS handshake");
         }
     }
 

@@ -10,6 +10,7 @@ import org.streamiso.socks.Socks5CommandRequest;
 import org.streamiso.socks.Socks5CommandResponse;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5PasswordAuthRequest;
+import org.streamiso.socks.Socks5Reader;
 import org.streamiso.socks.Socks5Step;
 
 /**
@@ -76,11 +77,7 @@ final class SocksHandshake {
             if (step.isSend()) {
                 transport.write(step.bytes());
             } else if (step.needsMore()) {
-                int have = in.remaining();
-                System.arraycopy(buf, in.position(), buf, 0, have);
-                int needed = step.bytesNeeded();
-                transport.readFully(buf, have, needed - have);
-                in = ByteBuffer.wrap(buf, 0, needed);
+                in = Socks5Reader.readStep(transport, buf, in, step);
             } else if (step.isDone()) {
                 return step.result();
             } else {

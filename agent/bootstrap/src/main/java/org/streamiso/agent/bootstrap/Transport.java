@@ -12,12 +12,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.streamiso.socks.Socks5Reader;
 
 /**
  * The bytes of one SOCKS handshake, over whichever kind of connection the application opened. Reads
  * never ask for more than the handshake needs, so no reply byte is left for the application to see.
  */
-interface Transport {
+interface Transport extends Socks5Reader.Source {
 
     /** Writes all of {@code bytes}. */
     void write(byte[] bytes) throws IOException;

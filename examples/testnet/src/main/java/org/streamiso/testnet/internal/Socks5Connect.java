@@ -13,6 +13,7 @@ import org.streamiso.socks.Socks5CommandStatus;
 import org.streamiso.socks.Socks5CommandType;
 import org.streamiso.socks.Socks5HandshakeFailure;
 import org.streamiso.socks.Socks5Step;
+import org.streamiso.socks.Socks5Reader;
 
 /**
  * A SOCKS5 CONNECT by hostname with the project's client handshake ({@link Socks5ClientHandshake}, one message
@@ -44,6 +45,11 @@ public final class Socks5Connect {
             socket.setSoTimeout(timeoutMillis);
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
+            Socks5Reader.Source source = (into, offset, length) -> {
+                if (in.readNBytes(into, offset, length) != length) {
+                    throw new IOException("SocksPort " + socksPort + " closed the connection during the handshake.");
+                }
+            };
             byte[] buf = new byte[Socks5ClientHandshake.MAX_MESSAGE];
             ByteBuffer received = ByteBuffer.wrap(buf, 0, 0);
             while (true) {
@@ -53,13 +59,7 @@ public final class Socks5Connect {
                     out.flush();
                 } else if (step.needsMore()) {
                     // Exactly the bytes the handshake asks for: the stream's first bytes stay in the socket.
-                    int have = received.remaining();
-                    System.arraycopy(buf, received.position(), buf, 0, have);
-                    int needed = step.bytesNeeded();
-                    if (in.readNBytes(buf, have, needed - have) != needed - have) {
-                        throw new IOException("SocksPort " + socksPort + " closed the connection during the handshake.");
-                    }
-                    received = ByteBuffer.wrap(buf, 0, needed);
+                    received = Socks5Reader.readStep(source, buf, received, step);
                 } else if (step.isFailed()) {
                     Socks5HandshakeFailure failure = step.failure();
                     if (failure.kind() == Socks5HandshakeFailure.Kind.NO_ACCEPTABLE_METHOD) {
