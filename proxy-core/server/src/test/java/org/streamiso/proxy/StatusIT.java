@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.streamiso.control.StreamEvent;
 import org.streamiso.proxy.control.CircuitAudit;
 import org.streamiso.proxy.control.TorMonitor;
 import org.streamiso.proxy.internal.JtorctlTorControl;
@@ -168,8 +169,10 @@ class StatusIT {
              EchoServer bob2 = resources.closing(EchoServer.start())) {
             Socket aliceFirst = stream(ALICE, alice1);
             stream(BOB, bob1);
-            String aliceBefore = events.awaitSucceeded(alice1.port(), EVENT_TIMEOUT).circuitId();
-            String bobBefore = events.awaitSucceeded(bob1.port(), EVENT_TIMEOUT).circuitId();
+            StreamEvent aliceFirstEvent = events.awaitSucceeded(alice1.port(), EVENT_TIMEOUT);
+            StreamEvent bobFirstEvent = events.awaitSucceeded(bob1.port(), EVENT_TIMEOUT);
+            String aliceBefore = aliceFirstEvent.circuitId();
+            String bobBefore = bobFirstEvent.circuitId();
             assertNotEquals(aliceBefore, bobBefore, "two keys shared a circuit: " + events.events());
 
             Http.Response renewed = Http.request(status, "POST", "/renew?key=alice");
@@ -178,12 +181,24 @@ class StatusIT {
 
             stream(ALICE, alice2);
             stream(BOB, bob2);
-            String aliceAfter = events.awaitSucceeded(alice2.port(), EVENT_TIMEOUT).circuitId();
-            String bobAfter = events.awaitSucceeded(bob2.port(), EVENT_TIMEOUT).circuitId();
+            StreamEvent aliceSecondEvent = events.awaitSucceeded(alice2.port(), EVENT_TIMEOUT);
+            StreamEvent bobSecondEvent = events.awaitSucceeded(bob2.port(), EVENT_TIMEOUT);
+            String aliceAfter = aliceSecondEvent.circuitId();
+            String bobAfter = bobSecondEvent.circuitId();
             assertNotEquals(aliceBefore, aliceAfter, "alice's stream after renewal kept her old circuit: "
                     + events.events());
             assertNotEquals(bobBefore, aliceAfter, "alice's new identity shares bob's circuit: " + events.events());
-            assertEquals(bobBefore, bobAfter, "renewing alice moved bob to a new circuit: " + events.events());
+            assertNotEquals(bobAfter, aliceAfter, "alice's new identity shares bob's circuit: " + events.events());
+            // As in the test below: the credentials are proxy-core's decision, read from Tor's STREAM events; the
+            // circuit among those the credentials allow is Tor's.
+            assertNotEquals(isolation(aliceFirstEvent), isolation(aliceSecondEvent),
+                    "alice's credentials did not change with her renewal: " + events.events());
+            assertEquals(isolation(bobFirstEvent), isolation(bobSecondEvent),
+                    "renewing alice changed bob's credentials: " + events.events());
+            if (!bobBefore.equals(bobAfter)) {
+                System.err.println("[StatusIT] Tor put bob's second stream, with the same credentials, on circuit "
+                        + bobAfter + " instead of " + bobBefore);
+            }
             assertEchoes(aliceFirst, "the stream opened before the renewal goes on");
 
             awaitAudited(aliceAfter);
@@ -216,8 +231,10 @@ class StatusIT {
              EchoServer b2 = resources.closing(EchoServer.start())) {
             stream(shopA, a1);
             stream(shopB, b1);
-            String aBefore = events.awaitSucceeded(a1.port(), EVENT_TIMEOUT).circuitId();
-            String bBefore = events.awaitSucceeded(b1.port(), EVENT_TIMEOUT).circuitId();
+            StreamEvent aFirst = events.awaitSucceeded(a1.port(), EVENT_TIMEOUT);
+            StreamEvent bFirst = events.awaitSucceeded(b1.port(), EVENT_TIMEOUT);
+            String aBefore = aFirst.circuitId();
+            String bBefore = bFirst.circuitId();
             assertNotEquals(aBefore, bBefore, "two isolation strings shared a circuit: " + events.events());
 
             Http.Response renewed = Http.request(status, "POST", "/renew?key="
@@ -227,11 +244,25 @@ class StatusIT {
 
             stream(shopA, a2);
             stream(shopB, b2);
-            String aAfter = events.awaitSucceeded(a2.port(), EVENT_TIMEOUT).circuitId();
-            String bAfter = events.awaitSucceeded(b2.port(), EVENT_TIMEOUT).circuitId();
+            StreamEvent aSecond = events.awaitSucceeded(a2.port(), EVENT_TIMEOUT);
+            StreamEvent bSecond = events.awaitSucceeded(b2.port(), EVENT_TIMEOUT);
+            String aAfter = aSecond.circuitId();
+            String bAfter = bSecond.circuitId();
             assertNotEquals(aBefore, aAfter, "the renewed string's stream kept its old circuit: " + events.events());
             assertNotEquals(bBefore, aAfter, "the renewed string shares another's circuit: " + events.events());
-            assertEquals(bBefore, bAfter, "renewing one string moved another of its app: " + events.events());
+            assertNotEquals(bAfter, aAfter, "the renewed string shares another's circuit: " + events.events());
+            // What proxy-core decides is the credentials Tor isolates by, read from Tor's own STREAM events: the
+            // renewed string's changed, the other's stayed. Which circuit Tor then picks among those its isolation
+            // allows is Tor's choice: it nearly always reuses the key's circuit, but in about one CI run of eight
+            // it put the unchanged credentials on another clean circuit (events of 2026-12-02, StatusIT).
+            assertNotEquals(isolation(aFirst), isolation(aSecond), "the renewed string kept its credentials: "
+                    + events.events());
+            assertEquals(isolation(bFirst), isolation(bSecond), "renewing one string changed another's credentials: "
+                    + events.events());
+            if (!bBefore.equals(bAfter)) {
+                System.err.println("[StatusIT] Tor put the unrenewed string's second stream, with the same"
+                        + " credentials, on circuit " + bAfter + " instead of " + bBefore);
+            }
 
             CircuitAudit.CircuitView audited = awaitAudited(aAfter);
             awaitAudited(aBefore);
@@ -248,14 +279,27 @@ class StatusIT {
             assertEquals(aAfter, at(keyA, "circuits", 1, "id"), response.body());
             assertEquals(audited.exit(), at(keyA, "circuits", 1, "exit"));
             Object keyB = at(json, "apps", 0, "kinds", 0, "keys", 1);
-            assertEquals(1, ((List<?>) at(keyB, "circuits")).size(), response.body());
-            assertEquals(bBefore, at(keyB, "circuits", 0, "id"));
-            assertEquals(2L, at(keyB, "circuits", 0, "streams"));
+            if (bBefore.equals(bAfter)) {
+                assertEquals(1, ((List<?>) at(keyB, "circuits")).size(), response.body());
+                assertEquals(bBefore, at(keyB, "circuits", 0, "id"));
+                assertEquals(2L, at(keyB, "circuits", 0, "streams"));
+            } else {
+                assertEquals(2, ((List<?>) at(keyB, "circuits")).size(), response.body());
+                assertEquals(List.of(bBefore, bAfter), List.of(at(keyB, "circuits", 0, "id"),
+                        at(keyB, "circuits", 1, "id")), response.body());
+            }
             String table = StatusTable.render(json);
             assertTrue(table.matches("(?s).*\\nshop +thread +127\\.0\\.0\\.1 +\\[scrubbed] +1 +1 +" + aAfter
                     + " +\\$.*"), table);
             assertEquals(0, audit.violationCount());
         }
+    }
+
+    /** The isolation fields of a STREAM event that the credentials decide: username, password, NYM epoch. */
+    private static List<String> isolation(StreamEvent event) {
+        Map<String, String> k = event.keywords();
+        return List.of(String.valueOf(k.get("SOCKS_USERNAME")), String.valueOf(k.get("SOCKS_PASSWORD")),
+                String.valueOf(k.get("NYM_EPOCH")));
     }
 
     @Test
