@@ -108,8 +108,8 @@ public final class Options {
                 + " --tor-socks: each with a generated torrc (SocksPort on a free loopback port with"
                 + " KeepAliveIsolateSOCKSAuth, a cookie-authenticated ControlPort, its own DataDirectory), shown"
                 + " bootstrapping, restarted when it dies (clients get " + Socks5CommandStatus.FAILURE
-                + " meanwhile) and stopped on exit. Isolation keys are spread over the daemons, each key sticking to one. Needs the tor"
-                + " program (apt-get install tor); never implied.").build());
+                + " meanwhile) and stopped on exit. Isolation keys are spread over the daemons, each key sticking to"
+                + " one. Needs the tor program (apt-get install tor); never implied.").build());
         spec.addOption(value("--tor-data-dir", "DIR",
                 "With --launch-tor: where each daemon's directory goes (tor-1, tor-2, ...; mode 0700), kept between"
                 + " runs. Default: ~/.cache/streamiso/proxy-core-tor ($XDG_CACHE_HOME if set)."));
