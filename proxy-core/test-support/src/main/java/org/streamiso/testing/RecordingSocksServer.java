@@ -101,6 +101,7 @@ public final class RecordingSocksServer implements AutoCloseable {
     private volatile boolean silentAfterRequest;
     private volatile boolean neverAnswering;
     private volatile boolean pipelinedLikeTor;
+    private volatile boolean refusingCredentials;
 
     private RecordingSocksServer(ServerSocket server,
             Function<Socks5CommandRequest, InetSocketAddress> destinations) {
@@ -188,6 +189,15 @@ public final class RecordingSocksServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Answers every username/password with RFC 1929 status 0x01 and closes, as a SocksPort whose credentials do not
+     * match: the request that came with them is never read, and nothing is recorded.
+     */
+    public RecordingSocksServer refusingCredentials() {
+        this.refusingCredentials = true;
+        return this;
+    }
+
     public int acceptedConnections() {
         return accepted.get();
     }
@@ -259,7 +269,7 @@ public final class RecordingSocksServer implements AutoCloseable {
                     }
                     step = handshake.next(received);
                 } else if (step.kind() == Socks5Step.Kind.AUTHENTICATE) {
-                    step = handshake.authenticated(true);
+                    step = handshake.authenticated(!refusingCredentials);
                 } else {
                     received = Socks5Reader.readStep(Socks5Reader.of(in), buf, received, step);
                     step = handshake.next(received);

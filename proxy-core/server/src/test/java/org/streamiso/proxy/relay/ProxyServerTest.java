@@ -415,6 +415,20 @@ class ProxyServerTest {
     }
 
     @Test
+    void aSocksPortThatRefusesTheIsolationCredentialsGivesTheClientFailureAndCarriesNothing() throws Exception {
+        tor.refusingCredentials();
+        ProxyServer server = start(config(IsolationPolicy.CLIENT, tor.address()));
+        try (SocksClient.Result r = SocksClient.request(proxy(server), ALICE, connect("web.example", 80))) {
+            assertEquals(Socks5CommandStatus.FAILURE, r.response().status());
+            assertEquals(-1, r.socket().getInputStream().read());
+        }
+        assertEquals(List.of(), tor.recorded(), "a request was taken past refused credentials");
+        assertTrue(server.stats().upstreamFailures() >= 1, server.stats().toString());
+        assertTrue(logText().contains("Tor SocksPort 127.0.0.1:" + tor.port() + " rejected the isolation credentials"
+                + " (it refused the username/password: failure (RFC 1929 status 0x01))"), logText());
+    }
+
+    @Test
     void failsOverToTheNextSocksPortWhenOneIsDown() throws Exception {
         ProxyServer server = start(config(IsolationPolicy.CLIENT, closedPort(), tor.address()));
         for (int i = 0; i < 3; i++) {
