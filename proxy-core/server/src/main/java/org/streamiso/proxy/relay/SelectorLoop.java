@@ -208,9 +208,11 @@ final class SelectorLoop implements Runnable {
             if (client == null) {
                 return;
             }
+            // Reserve the stream's place before it goes to a loop, so that the loops together keep --max-streams;
+            // counted as accepted only after, so that whoever sees it accepted also sees it open.
+            boolean reserved = admission.reserve();
             stats.accepted.increment();
-            // Reserve the stream's place before it goes to a loop, so that the loops together keep --max-streams.
-            if (!admission.reserve()) {
+            if (!reserved) {
                 Admission.Ticket evicted = admission.evictOldestHandshake();
                 if (evicted == null) {
                     closeQuietly(client);
